@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace nanokit {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const;
+};
+
+// "127.0.0.1:7700", "localhost:0", "[::1]:7700". Port 0 asks for a free port.
+absl::StatusOr<HostPort> ParseHostPort(const std::string& text);
+
+}  // namespace nanokit

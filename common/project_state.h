@@ -1,0 +1,59 @@
+#pragma once
+// The materialized state of one project: every resource's latest status, the
+// last lines of its output, and the current or last reconcile. The hub folds
+// events into it; the gateway keeps a mirror of it to answer subscribes; a
+// client that merges what it receives ends with the same state.
+// Not thread-safe: the owner serializes access.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "nanokit/bridge/v1/events.pb.h"
+#include "nanokit/bridge/v1/watch.pb.h"
+
+namespace nanokit {
+
+class ProjectState {
+ public:
+  static constexpr size_t kDefaultLogLinesPerResource = 200;
+
+  ProjectState(std::string project, std::string epoch,
+               size_t log_lines_per_resource = kDefaultLogLinesPerResource);
+  // The state a snapshot describes (core liveness is not part of it).
+  static ProjectState FromSnapshot(const bridge::v1::ProjectSnapshot& snapshot,
+                                   size_t log_lines_per_resource = kDefaultLogLinesPerResource);
+
+  // False for an event that would change nothing: a status update that
+  // repeats the current status, kind and message; removing an absent
+  // resource; an empty log_stream.
+  bool Changes(const bridge::v1::Event& event) const;
+
+  // Folds in an event whose seq the hub has assigned; seq() becomes its seq.
+  void Apply(const bridge::v1::Event& event);
+
+  bridge::v1::ProjectSnapshot ToSnapshot() const;
+
+  const std::string& project() const { return project_; }
+  const std::string& epoch() const { return epoch_; }
+  uint64_t seq() const { return seq_; }
+  size_t resource_count() const { return resources_.size(); }
+  // nullptr when absent. Its recent_logs are empty; see RecentLogs().
+  const bridge::v1::ResourceState* Find(const std::string& resource_id) const;
+
+ private:
+  struct Resource {
+    bridge::v1::ResourceState state;  // recent_logs kept apart, below
+    std::deque<bridge::v1::LogLine> logs;
+  };
+
+  std::string project_;
+  std::string epoch_;
+  size_t log_lines_per_resource_;
+  uint64_t seq_ = 0;
+  std::map<std::string, Resource> resources_;  // sorted, so snapshots are too
+  bridge::v1::ReconcileState reconcile_;
+};
+
+}  // namespace nanokit

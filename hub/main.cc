@@ -1,0 +1,104 @@
+// nanokit-hub: receives events from cores (IngestService) and serves them to
+// gateways and other watchers (WatchService).
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/address.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "common/token.h"
+#include "hub/hub.h"
+#include "hub/ingest_service.h"
+#include "hub/watch_service.h"
+
+namespace {
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::cerr << "nanokit-hub: " << message << std::endl;
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace nanokit;
+  std::string listen = "127.0.0.1:7700";
+  std::string token_file = ".nanokit/token";
+  bool insecure_no_auth = false;
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  uint64_t history_events = 100000;
+  uint64_t log_lines = ProjectState::kDefaultLogLinesPerResource;
+  uint64_t max_projects = 10000;
+
+  FlagSet flags("nanokit-hub", "[flags]");
+  flags.String("listen", &listen, "Address to serve gRPC on, HOST:PORT; port 0 picks a free port.");
+  flags.String("token-file", &token_file, "File holding the shared token (written by `nanokit init`).");
+  flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept every RPC without a token. Never in production.");
+  flags.Duration("heartbeat-interval", &heartbeat_interval, "Interval of heartbeats to watchers.");
+  flags.Uint64("history-events", &history_events, "Events per project kept for watchers to resume from.");
+  flags.Uint64("log-lines", &log_lines, "Log lines kept per resource in snapshots.");
+  flags.Uint64("max-projects", &max_projects, "Most projects the hub will hold.");
+  flags.ParseOrExit(argc, argv);
+
+  auto address = ParseHostPort(listen);
+  if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
+
+  log::SetComponent("hub");
+  Authenticator auth = Authenticator::Disabled();
+  if (insecure_no_auth) {
+    log::Warn("AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach ", address->ToString(),
+              " can publish and watch");
+  } else {
+    auto token = LoadTokenFile(token_file);
+    if (!token.ok()) Fail("--token-file: " + std::string(token.status().message()));
+    auth = Authenticator(*std::move(token));
+  }
+
+  BlockStopSignals();
+
+  hub::HubOptions options;
+  options.heartbeat_interval = heartbeat_interval;
+  options.project.history_events = history_events;
+  options.project.log_lines_per_resource = log_lines;
+  options.max_projects = max_projects;
+  hub::Hub hub(options, std::make_unique<hub::MemoryStore>());
+  if (auto status = hub.Recover(); !status.ok()) Fail(std::string(status.message()));
+  hub.Start();
+
+  hub::IngestService ingest(&hub, auth);
+  hub::WatchService watch(&hub, auth);
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(address->ToString(), grpc::InsecureServerCredentials(), &bound_port);
+  builder.RegisterService(&ingest);
+  builder.RegisterService(&watch);
+  builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
+  // Let clients ping often enough to notice a dead hub within seconds.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || bound_port == 0) Fail("cannot listen on " + address->ToString());
+
+  HostPort bound{address->host, static_cast<uint16_t>(bound_port)};
+  std::printf("nanokit-hub listening on %s\n", bound.ToString().c_str());
+  std::fflush(stdout);
+  log::Info("listening on ", bound.ToString(), auth.enabled() ? " (token required)" : "");
+
+  int sig = WaitForStopSignal();
+  log::Info("signal ", sig, ": shutting down");
+  // Open streams are cancelled after the deadline; reactors finish them.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  server->Wait();
+  hub.Stop();
+  log::Info("stopped");
+  return 0;
+}

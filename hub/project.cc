@@ -1,0 +1,152 @@
+#include "hub/project.h"
+
+#include <algorithm>
+
+#include <google/protobuf/util/time_util.h>
+
+namespace nanokit::hub {
+
+namespace v1 = nanokit::bridge::v1;
+using google::protobuf::util::TimeUtil;
+
+namespace {
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+}  // namespace
+
+Project::Project(std::string name, std::string epoch, ProjectOptions options)
+    : name_(std::move(name)),
+      options_(options),
+      state_(name_, std::move(epoch), options.log_lines_per_resource),
+      core_changed_at_(absl::Now()) {}
+
+std::vector<std::shared_ptr<const v1::Event>> Project::Append(std::vector<v1::Event> events) {
+  std::vector<std::shared_ptr<const v1::Event>> appended;
+  absl::MutexLock lock(&mu_);
+  auto batch = std::make_shared<v1::WatchResponse>();
+  for (v1::Event& event : events) {
+    if (!state_.Changes(event)) continue;
+    event.set_seq(state_.seq() + 1);
+    state_.Apply(event);
+    *batch->mutable_events()->add_events() = event;
+    auto shared = std::make_shared<const v1::Event>(std::move(event));
+    history_.push_back(shared);
+    appended.push_back(std::move(shared));
+  }
+  while (history_.size() > options_.history_events) history_.pop_front();
+  if (!appended.empty()) DeliverLocked(batch);
+  return appended;
+}
+
+void Project::Watch(WatchSink* sink, const std::string& epoch, uint64_t after_seq) {
+  absl::MutexLock lock(&mu_);
+  watchers_.push_back(sink);
+  const uint64_t seq = state_.seq();
+  // The history holds seqs [oldest, seq]; a watcher at after_seq needs
+  // after_seq + 1 onwards.
+  const uint64_t oldest = history_.empty() ? seq + 1 : history_.front()->seq();
+  const bool can_resume = !epoch.empty() && epoch == state_.epoch() && after_seq <= seq && after_seq + 1 >= oldest;
+  if (!can_resume) {
+    auto response = std::make_shared<v1::WatchResponse>();
+    *response->mutable_snapshot() = SnapshotLocked();
+    sink->Resync(std::move(response));
+    return;
+  }
+  // Resuming: the missed events (possibly none), then a heartbeat, so the
+  // watcher always gets a first response and learns the core's liveness.
+  auto it = std::upper_bound(history_.begin(), history_.end(), after_seq,
+                             [](uint64_t s, const auto& e) { return s < e->seq(); });
+  while (it != history_.end()) {
+    auto batch = std::make_shared<v1::WatchResponse>();
+    for (size_t n = 0; n < options_.replay_batch_events && it != history_.end(); ++n, ++it) {
+      *batch->mutable_events()->add_events() = **it;
+    }
+    if (!sink->Deliver(batch)) {
+      auto response = std::make_shared<v1::WatchResponse>();
+      *response->mutable_snapshot() = SnapshotLocked();
+      sink->Resync(std::move(response));
+      return;
+    }
+  }
+  auto heartbeat = std::make_shared<v1::WatchResponse>();
+  *heartbeat->mutable_heartbeat()->add_projects() = LivenessLocked();
+  *heartbeat->mutable_heartbeat()->mutable_server_time() = TimeUtil::GetCurrentTime();
+  sink->Deliver(std::move(heartbeat));
+}
+
+void Project::Unwatch(WatchSink* sink) {
+  absl::MutexLock lock(&mu_);
+  watchers_.erase(std::remove(watchers_.begin(), watchers_.end(), sink), watchers_.end());
+}
+
+v1::ProjectSnapshot Project::Snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return SnapshotLocked();
+}
+
+v1::ProjectLiveness Project::Liveness() const {
+  absl::MutexLock lock(&mu_);
+  return LivenessLocked();
+}
+
+void Project::CoreAttached() {
+  absl::MutexLock lock(&mu_);
+  if (core_connections_++ == 0) {
+    core_changed_at_ = absl::Now();
+    HeartbeatLocked();
+  }
+}
+
+void Project::CoreDetached() {
+  absl::MutexLock lock(&mu_);
+  if (--core_connections_ == 0) {
+    core_changed_at_ = absl::Now();
+    HeartbeatLocked();
+  }
+}
+
+void Project::Heartbeat() {
+  absl::MutexLock lock(&mu_);
+  HeartbeatLocked();
+}
+
+v1::ProjectSnapshot Project::SnapshotLocked() const {
+  v1::ProjectSnapshot snapshot = state_.ToSnapshot();
+  snapshot.set_core_connected(core_connections_ > 0);
+  *snapshot.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
+  return snapshot;
+}
+
+v1::ProjectLiveness Project::LivenessLocked() const {
+  v1::ProjectLiveness liveness;
+  liveness.set_project(name_);
+  liveness.set_seq(state_.seq());
+  liveness.set_core_connected(core_connections_ > 0);
+  *liveness.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
+  return liveness;
+}
+
+void Project::HeartbeatLocked() {
+  if (watchers_.empty()) return;
+  auto response = std::make_shared<v1::WatchResponse>();
+  *response->mutable_heartbeat()->mutable_server_time() = TimeUtil::GetCurrentTime();
+  *response->mutable_heartbeat()->add_projects() = LivenessLocked();
+  DeliverLocked(response);
+}
+
+void Project::DeliverLocked(const std::shared_ptr<const v1::WatchResponse>& response) {
+  std::shared_ptr<v1::WatchResponse> snapshot;
+  for (WatchSink* sink : watchers_) {
+    if (sink->Deliver(response)) continue;
+    if (snapshot == nullptr) {
+      snapshot = std::make_shared<v1::WatchResponse>();
+      *snapshot->mutable_snapshot() = SnapshotLocked();
+    }
+    sink->Resync(snapshot);
+  }
+}
+
+}  // namespace nanokit::hub

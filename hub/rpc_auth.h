@@ -1,0 +1,35 @@
+#pragma once
+// Authentication of incoming RPCs: metadata "authorization: Bearer <token>".
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/token.h"
+
+namespace nanokit::hub {
+
+inline bool IsAuthorized(const Authenticator& auth, const grpc::CallbackServerContext* context) {
+  if (!auth.enabled()) return true;
+  const auto& metadata = context->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return false;
+  return auth.CheckBearer(absl::string_view(it->second.data(), it->second.size()));
+}
+
+inline grpc::Status UnauthenticatedStatus() {
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "missing or wrong token: send metadata \"authorization: Bearer <token>\"");
+}
+
+// A reactor for a streaming RPC refused before it started.
+template <typename Base>
+class RefusedReactor final : public Base {
+ public:
+  explicit RefusedReactor(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+inline grpc::Status ToGrpcStatus(const absl::Status& status) {
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+}  // namespace nanokit::hub
