@@ -2,21 +2,11 @@
 
 #include <algorithm>
 
-#include <google/protobuf/util/time_util.h>
+#include "common/clock.h"
 
 namespace nanokit::hub {
 
 namespace v1 = nanokit::bridge::v1;
-using google::protobuf::util::TimeUtil;
-
-namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
-
-}  // namespace
-
 Project::Project(std::string name, std::string epoch, ProjectOptions options)
     : name_(std::move(name)),
       options_(options),
@@ -73,7 +63,7 @@ void Project::Watch(WatchSink* sink, const std::string& epoch, uint64_t after_se
   }
   auto heartbeat = std::make_shared<v1::WatchResponse>();
   *heartbeat->mutable_heartbeat()->add_projects() = LivenessLocked();
-  *heartbeat->mutable_heartbeat()->mutable_server_time() = TimeUtil::GetCurrentTime();
+  *heartbeat->mutable_heartbeat()->mutable_server_time() = NowTimestamp();
   sink->Deliver(std::move(heartbeat));
 }
 
@@ -132,7 +122,7 @@ v1::ProjectLiveness Project::LivenessLocked() const {
 void Project::HeartbeatLocked() {
   if (watchers_.empty()) return;
   auto response = std::make_shared<v1::WatchResponse>();
-  *response->mutable_heartbeat()->mutable_server_time() = TimeUtil::GetCurrentTime();
+  *response->mutable_heartbeat()->mutable_server_time() = NowTimestamp();
   *response->mutable_heartbeat()->add_projects() = LivenessLocked();
   DeliverLocked(response);
 }

@@ -1,0 +1,10 @@
+#pragma once
+// Subcommands of the nanokit CLI. Each returns the process exit code.
+
+namespace nanokit::cli {
+
+int RunInit(int argc, char** argv);
+int RunEmit(int argc, char** argv);
+int RunDemo(int argc, char** argv);
+
+}  // namespace nanokit::cli

@@ -1,0 +1,40 @@
+// nanokit: the CLI side of the bridge, built on core_client.
+//   nanokit init   write the project's token
+//   nanokit emit   publish one event from a shell script
+//   nanokit demo   a simulated core that reconciles a few services forever
+
+#include <cstring>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "Usage: nanokit COMMAND [flags]\n"
+    "\n"
+    "Commands:\n"
+    "  init    Write a new token to .nanokit/token (mode 0600).\n"
+    "  emit    Publish one event: status, remove, log, reconcile-start, reconcile-end.\n"
+    "  demo    Run a simulated core that reconciles a few services until stopped.\n"
+    "\n"
+    "Run `nanokit COMMAND --help` for the flags of a command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const char* command = argv[1];
+  if (std::strcmp(command, "init") == 0) return nanokit::cli::RunInit(argc, argv);
+  if (std::strcmp(command, "emit") == 0) return nanokit::cli::RunEmit(argc, argv);
+  if (std::strcmp(command, "demo") == 0) return nanokit::cli::RunDemo(argc, argv);
+  if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 || std::strcmp(command, "help") == 0) {
+    std::cout << kUsage;
+    return 0;
+  }
+  std::cerr << "nanokit: unknown command \"" << command << "\" (see nanokit --help)" << std::endl;
+  return 2;
+}

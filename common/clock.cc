@@ -1,0 +1,19 @@
+#include "common/clock.h"
+
+namespace nanokit {
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  const int64_t nanos = absl::ToUnixNanos(time);
+  google::protobuf::Timestamp out;
+  int64_t seconds = nanos / 1000000000;
+  int64_t rest = nanos % 1000000000;
+  if (rest < 0) {
+    rest += 1000000000;
+    --seconds;
+  }
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(rest));
+  return out;
+}
+
+}  // namespace nanokit

@@ -1,0 +1,111 @@
+#pragma once
+// Streams a core's events to the hub over IngestService.Publish.
+//
+// Publish() only queues: the caller's thread never waits on the network.
+// Events stay in a bounded buffer until the hub acknowledges them; on a
+// broken stream the publisher reconnects with exponential backoff and
+// jitter and resends everything unacknowledged (the hub drops what it had
+// already accepted, by source_seq).
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core_client/activity_manager.h"
+#include "nanokit/bridge/v1/ingest.grpc.pb.h"
+
+namespace nanokit::core {
+
+struct HubPublisherOptions {
+  std::string target = "127.0.0.1:7700";
+  // Sent as "authorization: Bearer <token>"; empty sends none.
+  std::string token;
+  // Names this publisher instance; empty picks HOST/PID/RANDOM.
+  std::string source;
+  size_t max_buffer_bytes = 64 * 1024 * 1024;
+  size_t max_batch_events = 1000;
+  size_t max_batch_bytes = 1024 * 1024;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+class HubPublisher {
+ public:
+  explicit HubPublisher(HubPublisherOptions options);
+  // Stops at once; events not yet acknowledged are lost (Flush first).
+  ~HubPublisher();
+  HubPublisher(const HubPublisher&) = delete;
+  HubPublisher& operator=(const HubPublisher&) = delete;
+
+  // Publishes every event of the manager from now on, and reports its
+  // project as connected. The manager must outlive this publisher.
+  void Attach(ActivityManager* manager);
+
+  // Queues one event (project and payload set). Thread-safe, non-blocking.
+  void Publish(bridge::v1::Event event);
+
+  // Waits until the hub has acknowledged everything published so far.
+  // False on timeout.
+  bool Flush(absl::Duration timeout);
+
+  struct Stats {
+    uint64_t published = 0;
+    uint64_t acknowledged = 0;
+    // Events dropped because the buffer was full during an outage.
+    uint64_t dropped = 0;
+    bool connected = false;
+    size_t buffered_bytes = 0;
+  };
+  Stats stats() const;
+  const std::string& source() const { return source_; }
+
+ private:
+  class Stream;
+  friend class Stream;
+
+  void Run();
+  void DeclareProject(const std::string& project);
+  // Kicks the current stream's writer if it is idle.
+  void MaybeWrite();
+  // Fills request with the next events to send on stream; false if none.
+  bool PrepareWriteLocked(bridge::v1::PublishRequest* request, bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnAck(uint64_t acked);
+  void OnStreamDone(Stream* stream, const grpc::Status& status);
+
+  const HubPublisherOptions options_;
+  const std::string source_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<bridge::v1::IngestService::Stub> stub_;
+
+  mutable absl::Mutex mu_;
+  std::vector<std::string> projects_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<ActivityManager*, int>> attached_ ABSL_GUARDED_BY(mu_);
+  // Published, not yet acknowledged, in source_seq order.
+  std::deque<bridge::v1::Event> unacked_ ABSL_GUARDED_BY(mu_);
+  size_t buffered_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_source_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t acked_ ABSL_GUARDED_BY(mu_) = 0;
+  // Highest source_seq written on the current stream.
+  uint64_t sent_upto_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  bool projects_changed_ ABSL_GUARDED_BY(mu_) = false;
+  Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool connected_ ABSL_GUARDED_BY(mu_) = false;
+  // The current stream has received an acknowledgement.
+  bool stream_acked_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  std::thread runner_;
+};
+
+// HOST/PID/8 random hex digits: unique per process, readable in logs.
+std::string DefaultSourceName();
+
+}  // namespace nanokit::core

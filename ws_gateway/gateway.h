@@ -1,0 +1,92 @@
+#pragma once
+// The gateway process: an HTTP/WebSocket server on an io_context (Listener,
+// HttpSession, WebSocketSession) in front of one ProjectChannel per project
+// watched on the hub.
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/token.h"
+#include "nanokit/bridge/v1/watch.pb.h"
+#include "ws_gateway/hub_link.h"
+#include "ws_gateway/project_channel.h"
+
+namespace nanokit::gateway {
+
+class Listener;
+class WebSocketSession;
+
+struct GatewayOptions {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 7701;
+  std::string hub = "127.0.0.1:7700";
+  // Sent to the hub; empty sends none.
+  std::string hub_token;
+  // Checks dashboards' tokens.
+  Authenticator auth = Authenticator::Disabled();
+  std::vector<std::string> allowed_origins;
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  // A connection that answers no ping within this time is closed.
+  absl::Duration idle_timeout = absl::Seconds(30);
+  int threads = 2;
+  // Per connection: the outbound queue's bounds. Past either the connection
+  // is closed (1013) and the dashboard resumes when it comes back.
+  size_t max_queued_bytes = 16 * 1024 * 1024;
+  size_t max_queued_messages = 100000;
+  size_t max_message_bytes = 64 * 1024;  // inbound frames
+  size_t max_subscriptions = 64;         // per connection
+  size_t max_projects = 1024;
+  ChannelOptions channel;
+};
+
+class Gateway {
+ public:
+  explicit Gateway(GatewayOptions options);
+  ~Gateway();
+
+  // Binds and starts serving. Returns the bound endpoint.
+  absl::StatusOr<boost::asio::ip::tcp::endpoint> Start();
+  // Stops accepting, closes every WebSocket with 1001, ends the hub watches
+  // and joins the threads. Returns within a few seconds.
+  void Shutdown();
+
+  const GatewayOptions& options() const { return options_; }
+  boost::asio::io_context& io_context() { return ioc_; }
+
+  // The channel of a project, created (and watching) on first use.
+  absl::StatusOr<std::shared_ptr<ProjectChannel>> Channel(const std::string& project);
+  // True when the hub is reachable: every channel's watch is up, or with no
+  // channel yet, the gRPC channel is ready.
+  bool HubConnected();
+
+  void AddSession(const std::shared_ptr<WebSocketSession>& session);
+  void RemoveSession(uint64_t id);
+  uint64_t NextConnectionId() { return next_connection_id_++; }
+
+ private:
+  const GatewayOptions options_;
+  boost::asio::io_context ioc_;
+  HubLink hub_;
+  std::shared_ptr<Listener> listener_;
+  std::vector<std::thread> threads_;
+  std::atomic<uint64_t> next_connection_id_{1};
+  bool started_ = false;
+  bool shut_down_ = false;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<std::string, std::shared_ptr<ProjectChannel>> channels_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::weak_ptr<WebSocketSession>> sessions_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace nanokit::gateway

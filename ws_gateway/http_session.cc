@@ -1,0 +1,119 @@
+#include "ws_gateway/http_session.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "ws_gateway/gateway.h"
+#include "ws_gateway/upgrade_policy.h"
+#include "ws_gateway/websocket_session.h"
+
+namespace nanokit::gateway {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+constexpr auto kRequestTimeout = std::chrono::seconds(15);
+
+absl::string_view Header(const http::request<http::string_body>& request, http::field field) {
+  auto it = request.find(field);
+  if (it == request.end()) return {};
+  return absl::string_view(it->value().data(), it->value().size());
+}
+
+}  // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway* gateway)
+    : stream_(std::move(socket)), gateway_(gateway), id_(gateway->NextConnectionId()) {}
+
+void HttpSession::Run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+}
+
+void HttpSession::DoRead() {
+  parser_.emplace();
+  parser_->header_limit(16 * 1024);
+  parser_->body_limit(16 * 1024);
+  stream_.expires_after(kRequestTimeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->OnRead(ec, bytes); });
+}
+
+void HttpSession::OnRead(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  if (ec) {
+    log::Warn("conn=", id_, " bad HTTP request: ", ec.message());
+    Respond(http::status::bad_request, absl::StrCat("bad request: ", ec.message(), "\n"), "text/plain", false);
+    return;
+  }
+  HandleRequest(parser_->release());
+}
+
+void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
+  const std::string target(request.target());
+  const std::string path = target.substr(0, target.find('?'));
+  const bool keep_alive = request.keep_alive();
+
+  if (path == "/healthz") {
+    Respond(http::status::ok,
+            absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false", "}\n"),
+            "application/json", keep_alive);
+    return;
+  }
+  if (path != "/ws") {
+    Respond(http::status::not_found, "not found\n", "text/plain", keep_alive);
+    return;
+  }
+  if (!beast::websocket::is_upgrade(request)) {
+    Respond(http::status::upgrade_required, "/ws speaks WebSocket (subprotocol nanokit.v1) only\n", "text/plain",
+            false);
+    return;
+  }
+  UpgradeRequest upgrade{Header(request, http::field::host), Header(request, http::field::origin),
+                         Header(request, http::field::authorization),
+                         Header(request, http::field::sec_websocket_protocol)};
+  UpgradeDecision decision = DecideUpgrade(upgrade, gateway_->options().auth, gateway_->options().allowed_origins);
+  if (!decision.accepted()) {
+    // Logs name the peer and the reason, never a header's value.
+    beast::error_code ignored;
+    auto peer = stream_.socket().remote_endpoint(ignored);
+    log::Warn("conn=", id_, " from ", peer.address().to_string(), " refused (", decision.http_status,
+              "): ", decision.reason);
+    Respond(static_cast<http::status>(decision.http_status), decision.reason + "\n", "text/plain", false);
+    return;
+  }
+  stream_.expires_never();
+  std::make_shared<WebSocketSession>(stream_.release_socket(), gateway_, id_)->Run(std::move(request));
+}
+
+void HttpSession::Respond(http::status status, std::string body, const char* content_type, bool keep_alive) {
+  response_ = std::make_shared<http::response<http::string_body>>(status, 11);
+  response_->set(http::field::server, "nanokit-gateway");
+  response_->set(http::field::content_type, content_type);
+  response_->set(http::field::cache_control, "no-store");
+  response_->keep_alive(keep_alive);
+  response_->body() = std::move(body);
+  response_->prepare_payload();
+  http::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t n) {
+    self->OnWrite(keep_alive, ec, n);
+  });
+}
+
+void HttpSession::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec) return;
+  if (!keep_alive) {
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    return;
+  }
+  response_.reset();
+  DoRead();
+}
+
+}  // namespace nanokit::gateway

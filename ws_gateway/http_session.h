@@ -1,0 +1,36 @@
+#pragma once
+// One HTTP connection before any upgrade: answers /healthz, refuses what it
+// must (401, 403, 404...), and hands an accepted /ws upgrade to a
+// WebSocketSession.
+
+#include <memory>
+#include <optional>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+namespace nanokit::gateway {
+
+class Gateway;
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway);
+  void Run();
+
+ private:
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void HandleRequest(boost::beast::http::request<boost::beast::http::string_body>&& request);
+  void Respond(boost::beast::http::status status, std::string body, const char* content_type, bool keep_alive);
+  void OnWrite(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  Gateway* const gateway_;
+  const uint64_t id_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
+};
+
+}  // namespace nanokit::gateway

@@ -1,0 +1,48 @@
+#include "ws_gateway/hub_watch.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "ws_gateway/project_channel.h"
+
+namespace nanokit::gateway {
+
+HubWatch::HubWatch(HubLink* hub, std::shared_ptr<ProjectChannel> channel, bridge::v1::WatchRequest request)
+    : hub_(hub), channel_(std::move(channel)), request_(std::move(request)) {
+  if (!hub_->token().empty()) context_.AddMetadata("authorization", absl::StrCat("Bearer ", hub_->token()));
+  hub_->WatchStarted();
+  hub_->stub()->async()->Watch(&context_, &request_, this);
+  // Released in OnReadDone(false), after the channel has forgotten us.
+  AddHold();
+}
+
+void HubWatch::Start() {
+  StartRead(&response_);
+  StartCall();
+}
+
+void HubWatch::CancelAndRelease() {
+  context_.TryCancel();
+  RemoveHold();
+}
+
+void HubWatch::OnReadDone(bool ok) {
+  if (ok) {
+    channel_->OnHubResponse(this, response_);
+    StartRead(&response_);
+    return;
+  }
+  channel_->OnWatchBroken(this);
+  RemoveHold();
+}
+
+void HubWatch::OnDone(const grpc::Status& status) {
+  if (status.error_code() != grpc::StatusCode::CANCELLED) {
+    log::Warn("watch project=", request_.project(), " on hub ", hub_->target(), " ended: ", status.error_message(),
+              " (code ", static_cast<int>(status.error_code()), ")");
+  }
+  HubLink* hub = hub_;
+  delete this;
+  hub->WatchDone();
+}
+
+}  // namespace nanokit::gateway

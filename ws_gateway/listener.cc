@@ -1,0 +1,62 @@
+#include "ws_gateway/listener.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "ws_gateway/gateway.h"
+#include "ws_gateway/http_session.h"
+
+namespace nanokit::gateway {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+Listener::Listener(net::io_context& ioc, Gateway* gateway)
+    : ioc_(ioc), gateway_(gateway), acceptor_(net::make_strand(ioc)) {}
+
+absl::Status Listener::Bind(const tcp::endpoint& endpoint) {
+  boost::system::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", endpoint.address().to_string(), ":", endpoint.port(), ": ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+void Listener::Run() {
+  net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] { self->DoAccept(); });
+}
+
+void Listener::Stop() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->acceptor_.close(ec);
+  });
+}
+
+void Listener::DoAccept() {
+  // Each connection gets its own strand: its handlers never run concurrently.
+  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                             tcp::socket socket) {
+    self->OnAccept(ec, std::move(socket));
+  });
+}
+
+void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket) {
+  if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  if (ec) {
+    // Out of descriptors and the like: keep accepting, the next may work.
+    log::Warn("accept failed: ", ec.message());
+  } else {
+    std::make_shared<HttpSession>(std::move(socket), gateway_)->Run();
+  }
+  DoAccept();
+}
+
+}  // namespace nanokit::gateway

@@ -1,0 +1,85 @@
+// nanokit-gateway: watches the hub over gRPC and fans events out to
+// dashboards over WebSocket (/ws, subprotocol nanokit.v1) as JSON.
+
+#include <cstdio>
+#include <iostream>
+
+#include "common/address.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "common/signals.h"
+#include "common/token.h"
+#include "ws_gateway/gateway.h"
+
+namespace {
+
+[[noreturn]] void Fail(const std::string& message) {
+  std::cerr << "nanokit-gateway: " << message << std::endl;
+  std::exit(2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace nanokit;
+  std::string listen = "127.0.0.1:7701";
+  std::string hub = "127.0.0.1:7700";
+  std::string token_file = ".nanokit/token";
+  bool insecure_no_auth = false;
+  std::vector<std::string> allowed_origins;
+  gateway::GatewayOptions options;
+  uint64_t threads = 2;
+  uint64_t max_queued_bytes = options.max_queued_bytes;
+
+  FlagSet flags("nanokit-gateway", "[flags]");
+  flags.String("listen", &listen, "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
+  flags.String("hub", &hub, "The hub's gRPC address, HOST:PORT.");
+  flags.String("token-file", &token_file, "File holding the shared token (for the hub and for dashboards).");
+  flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept dashboards without a token. Never in production.");
+  flags.StringList("allowed-origin", &allowed_origins,
+                   "A browser Origin allowed besides the gateway's own, e.g. http://localhost:3000; * allows any.");
+  flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeat messages to dashboards.");
+  flags.Duration("idle-timeout", &options.idle_timeout, "Close a connection that answers no ping within this time.");
+  flags.Uint64("threads", &threads, "Threads serving connections.");
+  flags.Uint64("max-queued-bytes", &max_queued_bytes, "Bytes waiting per connection before it is closed as too slow.");
+  flags.ParseOrExit(argc, argv);
+
+  auto address = ParseHostPort(listen);
+  if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
+  if (auto hub_address = ParseHostPort(hub); !hub_address.ok()) {
+    Fail("--hub: " + std::string(hub_address.status().message()));
+  }
+  if (threads == 0 || threads > 256) Fail("--threads: must be 1 to 256");
+
+  log::SetComponent("gateway");
+  if (insecure_no_auth) {
+    log::Warn("AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach ", address->ToString(),
+              " can watch every project");
+  } else {
+    auto token = LoadTokenFile(token_file);
+    if (!token.ok()) Fail("--token-file: " + std::string(token.status().message()));
+    options.hub_token = *token;
+    options.auth = Authenticator(*std::move(token));
+  }
+  options.listen_host = address->host;
+  options.listen_port = address->port;
+  options.hub = hub;
+  options.allowed_origins = allowed_origins;
+  options.threads = static_cast<int>(threads);
+  options.max_queued_bytes = max_queued_bytes;
+
+  BlockStopSignals();
+  gateway::Gateway gateway(options);
+  auto endpoint = gateway.Start();
+  if (!endpoint.ok()) Fail(std::string(endpoint.status().message()));
+  HostPort bound{endpoint->address().to_string(), endpoint->port()};
+  std::printf("nanokit-gateway listening on %s\n", bound.ToString().c_str());
+  std::fflush(stdout);
+  log::Info("listening on ", bound.ToString(), ", hub ", hub, options.auth.enabled() ? " (token required)" : "");
+
+  int sig = WaitForStopSignal();
+  log::Info("signal ", sig, ": shutting down");
+  gateway.Shutdown();
+  log::Info("stopped");
+  return 0;
+}

@@ -1,0 +1,293 @@
+#include "ws_gateway/project_channel.h"
+
+#include <algorithm>
+#include <random>
+
+#include <boost/asio/post.hpp>
+#include "common/clock.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/log.h"
+#include "common/server_message.h"
+#include "ws_gateway/hub_watch.h"
+
+namespace nanokit::gateway {
+
+namespace v1 = nanokit::bridge::v1;
+namespace net = boost::asio;
+
+namespace {
+
+Frame MakeFrame(const google::protobuf::Message& message) { return std::make_shared<const std::string>(ToJson(message)); }
+
+// A ServerMessage with "messages" built from frames that are already JSON:
+// the header is printed by protobuf and the frames spliced into its array,
+// which is exactly what the printer would write for the whole message.
+Frame FrameWithMessages(const v1::ServerMessage& header, const std::deque<Frame>& messages) {
+  std::string json = ToJson(header);
+  if (messages.empty()) return std::make_shared<const std::string>(std::move(json));
+  json.pop_back();  // the closing brace
+  json += ",\"messages\":[";
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) json += ',';
+    json += *messages[i];
+  }
+  json += "]}";
+  return std::make_shared<const std::string>(std::move(json));
+}
+
+}  // namespace
+
+ProjectChannel::ProjectChannel(std::string project, HubLink* hub, net::io_context& ioc, ChannelOptions options)
+    : project_(std::move(project)),
+      hub_(hub),
+      options_(options),
+      strand_(net::make_strand(ioc)),
+      retry_timer_(strand_),
+      backoff_(options.initial_backoff),
+      state_(project_, "") {}
+
+ProjectChannel::~ProjectChannel() = default;
+
+void ProjectChannel::Start() { StartWatch(); }
+
+void ProjectChannel::Stop() {
+  HubWatch* watch = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+    watch = watch_;
+    if (watch != nullptr) watch->AddCancelHold();
+    pending_.clear();
+    subscribers_.clear();
+  }
+  if (watch != nullptr) watch->CancelAndRelease();
+  net::post(strand_, [self = shared_from_this()] { self->retry_timer_.cancel(); });
+}
+
+void ProjectChannel::StartWatch() {
+  v1::WatchRequest request;
+  request.set_project(project_);
+  HubWatch* watch = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_ || watch_ != nullptr) return;
+    if (has_state_ && !force_snapshot_) {
+      request.set_epoch(state_.epoch());
+      request.set_after_seq(state_.seq());
+    }
+    force_snapshot_ = false;
+    watch_healthy_ = false;
+    watch = new HubWatch(hub_, shared_from_this(), request);
+    watch_ = watch;
+  }
+  watch->Start();
+}
+
+void ProjectChannel::ScheduleReconnect(absl::Duration delay) {
+  net::post(strand_, [self = shared_from_this(), delay] {
+    self->retry_timer_.expires_after(absl::ToChronoNanoseconds(delay));
+    self->retry_timer_.async_wait([self](boost::system::error_code ec) {
+      if (!ec) self->StartWatch();
+    });
+  });
+}
+
+void ProjectChannel::OnWatchBroken(HubWatch* watch) {
+  absl::Duration delay;
+  {
+    absl::MutexLock lock(&mu_);
+    if (watch_ != watch) return;
+    watch_ = nullptr;
+    if (stopped_) return;
+    if (hub_connected_) {
+      log::Warn("project=", project_, " lost the hub; serving the last state and reconnecting");
+      hub_connected_ = false;
+      BroadcastLocked(HeartbeatFrameLocked());
+    }
+    if (watch_healthy_) backoff_ = options_.initial_backoff;
+    static thread_local std::mt19937 rng(std::random_device{}());
+    delay = backoff_ * std::uniform_real_distribution<double>(0.5, 1.0)(rng);
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  }
+  ScheduleReconnect(delay);
+}
+
+void ProjectChannel::OnHubResponse(HubWatch* watch, const v1::WatchResponse& response) {
+  HubWatch* to_cancel = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (watch_ != watch || stopped_) return;
+    watch_healthy_ = true;
+    if (!hub_connected_) {
+      hub_connected_ = true;
+      log::Info("project=", project_, " watching the hub at ", hub_->target());
+    }
+    switch (response.kind_case()) {
+      case v1::WatchResponse::kSnapshot:
+        ApplySnapshotLocked(response.snapshot());
+        break;
+      case v1::WatchResponse::kEvents:
+        if (!has_state_) {
+          log::Warn("project=", project_, " got events before any state; asking for a snapshot");
+          force_snapshot_ = true;
+          to_cancel = watch;
+          break;
+        }
+        ApplyEventsLocked(response.events());
+        if (force_snapshot_) to_cancel = watch;
+        break;
+      case v1::WatchResponse::kHeartbeat:
+        for (const v1::ProjectLiveness& liveness : response.heartbeat().projects()) {
+          if (liveness.project() == project_) ApplyLivenessLocked(liveness);
+        }
+        break;
+      case v1::WatchResponse::KIND_NOT_SET:
+        break;
+    }
+    if (to_cancel != nullptr) to_cancel->AddCancelHold();
+  }
+  if (to_cancel != nullptr) to_cancel->CancelAndRelease();
+}
+
+void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
+  const bool new_epoch = has_state_ && snapshot.epoch() != state_.epoch();
+  if (new_epoch) {
+    log::Warn("project=", project_, " the hub's history changed (epoch ", state_.epoch(), " -> ", snapshot.epoch(),
+              "); resyncing ", subscribers_.size(), " subscribers");
+  }
+  state_ = ProjectState::FromSnapshot(snapshot);
+  core_connected_ = snapshot.core_connected();
+  core_changed_at_ = snapshot.core_changed_at();
+  has_state_ = true;
+  history_.clear();
+  snapshot_frame_.reset();
+  // Whatever the subscribers had can no longer be continued frame by frame:
+  // every one of them starts over from this snapshot.
+  Frame frame = SnapshotFrameLocked();
+  for (const auto& [id, subscriber] : subscribers_) subscriber->Send(frame);
+  for (Pending& pending : pending_) {
+    pending.subscriber->Send(ReplyFrameLocked(pending.epoch, pending.after_seq));
+    subscribers_[pending.subscriber->id()] = std::move(pending.subscriber);
+  }
+  pending_.clear();
+}
+
+void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
+  for (const v1::Event& event : batch.events()) {
+    if (event.seq() <= state_.seq()) continue;  // already applied
+    if (event.seq() != state_.seq() + 1) {
+      log::Warn("project=", project_, " gap in the hub's events (at ", state_.seq(), ", got ", event.seq(),
+                "); resyncing from a snapshot");
+      force_snapshot_ = true;
+      return;
+    }
+    state_.Apply(event);
+    Frame frame = MakeFrame(EventToServerMessage(event));
+    history_.push_back({event.seq(), frame});
+    BroadcastLocked(frame);
+  }
+  while (history_.size() > options_.resume_history) history_.pop_front();
+  snapshot_frame_.reset();
+}
+
+void ProjectChannel::ApplyLivenessLocked(const v1::ProjectLiveness& liveness) {
+  if (liveness.core_connected() == core_connected_) return;
+  core_connected_ = liveness.core_connected();
+  core_changed_at_ = liveness.core_changed_at();
+  snapshot_frame_.reset();
+  // Dashboards hear of a core coming or going at once, not at the next tick.
+  BroadcastLocked(HeartbeatFrameLocked());
+}
+
+Frame ProjectChannel::SnapshotFrameLocked() {
+  if (snapshot_frame_ == nullptr) {
+    v1::ProjectSnapshot snapshot = state_.ToSnapshot();
+    snapshot.set_core_connected(core_connected_);
+    *snapshot.mutable_core_changed_at() = core_changed_at_;
+    snapshot_frame_ = MakeFrame(SnapshotMessage(snapshot));
+  }
+  return snapshot_frame_;
+}
+
+Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) {
+  const uint64_t seq = state_.seq();
+  const uint64_t oldest = history_.empty() ? seq + 1 : history_.front().seq;
+  if (epoch.empty() || epoch != state_.epoch() || after_seq > seq || after_seq + 1 < oldest) {
+    return SnapshotFrameLocked();
+  }
+  v1::ServerMessage header;
+  header.set_type("resumed");
+  header.set_project(project_);
+  header.set_seq(seq);
+  header.set_epoch(state_.epoch());
+  std::deque<Frame> missed;
+  for (auto it = history_.rbegin(); it != history_.rend() && it->seq > after_seq; ++it) missed.push_front(it->frame);
+  return FrameWithMessages(header, missed);
+}
+
+void ProjectChannel::Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  subscribers_.erase(subscriber->id());
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                [&](const Pending& p) { return p.subscriber->id() == subscriber->id(); }),
+                 pending_.end());
+  if (!has_state_) {
+    pending_.push_back({std::move(subscriber), epoch, after_seq});
+    return;
+  }
+  // Reply and registration under one lock: no frame can fall between them.
+  subscriber->Send(ReplyFrameLocked(epoch, after_seq));
+  subscribers_[subscriber->id()] = std::move(subscriber);
+}
+
+void ProjectChannel::Unsubscribe(uint64_t subscriber_id) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.erase(subscriber_id);
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
+                                [&](const Pending& p) { return p.subscriber->id() == subscriber_id; }),
+                 pending_.end());
+}
+
+void ProjectChannel::BroadcastLocked(const Frame& frame) {
+  for (const auto& [id, subscriber] : subscribers_) subscriber->Send(frame);
+}
+
+v1::ProjectLiveness ProjectChannel::LivenessLocked() const {
+  v1::ProjectLiveness liveness;
+  liveness.set_project(project_);
+  liveness.set_seq(state_.seq());
+  liveness.set_core_connected(core_connected_);
+  *liveness.mutable_core_changed_at() = core_changed_at_;
+  return liveness;
+}
+
+Frame ProjectChannel::HeartbeatFrameLocked() const {
+  v1::ServerMessage message;
+  message.set_type("heartbeat");
+  message.set_project(project_);
+  message.set_seq(state_.seq());
+  v1::Heartbeat* heartbeat = message.mutable_heartbeat();
+  *heartbeat->mutable_server_time() = NowTimestamp();
+  heartbeat->set_hub_connected(hub_connected_);
+  *heartbeat->add_projects() = LivenessLocked();
+  return MakeFrame(message);
+}
+
+v1::ProjectLiveness ProjectChannel::Liveness() const {
+  absl::MutexLock lock(&mu_);
+  return LivenessLocked();
+}
+
+bool ProjectChannel::hub_connected() const {
+  absl::MutexLock lock(&mu_);
+  return hub_connected_;
+}
+
+size_t ProjectChannel::subscriber_count() const {
+  absl::MutexLock lock(&mu_);
+  return subscribers_.size() + pending_.size();
+}
+
+}  // namespace nanokit::gateway

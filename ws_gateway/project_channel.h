@@ -1,0 +1,114 @@
+#pragma once
+// One project as the gateway sees it: a watch on the hub (resumed with the
+// last epoch and seq after every reconnect), a mirror of the project's state
+// to answer subscribes with a snapshot, the recent frames to answer resumes,
+// and the connections subscribed to it. Each hub event becomes one JSON frame
+// shared by every subscriber. Thread-safe.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/project_state.h"
+#include "nanokit/bridge/v1/watch.pb.h"
+#include "ws_gateway/hub_link.h"
+#include "ws_gateway/subscriber.h"
+
+namespace nanokit::gateway {
+
+class HubWatch;
+
+struct ChannelOptions {
+  // Frames kept per project for dashboards to resume from.
+  size_t resume_history = 10000;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+};
+
+class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
+ public:
+  ProjectChannel(std::string project, HubLink* hub, boost::asio::io_context& ioc, ChannelOptions options);
+  ~ProjectChannel();
+
+  const std::string& project() const { return project_; }
+
+  // Starts watching the hub; reconnects until Stop.
+  void Start();
+  void Stop();
+
+  // The subscriber gets exactly one reply — "resumed" with the frames after
+  // (epoch, after_seq) when this channel still holds all of them, otherwise
+  // "snapshot" — then every later frame of the project in seq order. Until
+  // the hub has sent a first state, the reply waits.
+  void Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq);
+  void Unsubscribe(uint64_t subscriber_id);
+
+  bridge::v1::ProjectLiveness Liveness() const;
+  bool hub_connected() const;
+  size_t subscriber_count() const;
+
+  // Called by the current HubWatch.
+  void OnHubResponse(HubWatch* watch, const bridge::v1::WatchResponse& response);
+  void OnWatchBroken(HubWatch* watch);
+
+ private:
+  struct SentFrame {
+    uint64_t seq;
+    Frame frame;
+  };
+
+  void StartWatch();
+  void ScheduleReconnect(absl::Duration delay);
+  void ApplySnapshotLocked(const bridge::v1::ProjectSnapshot& snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyEventsLocked(const bridge::v1::EventBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ApplyLivenessLocked(const bridge::v1::ProjectLiveness& liveness) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Frame SnapshotFrameLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Frame ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Frame HeartbeatFrameLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void BroadcastLocked(const Frame& frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bridge::v1::ProjectLiveness LivenessLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const std::string project_;
+  HubLink* const hub_;
+  const ChannelOptions options_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  boost::asio::steady_timer retry_timer_;  // used on strand_ only
+
+  mutable absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  HubWatch* watch_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool hub_connected_ ABSL_GUARDED_BY(mu_) = false;
+  // The watch has delivered something since it started.
+  bool watch_healthy_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Duration backoff_ ABSL_GUARDED_BY(mu_);
+  // The next watch asks for a snapshot rather than a resume.
+  bool force_snapshot_ ABSL_GUARDED_BY(mu_) = false;
+
+  bool has_state_ ABSL_GUARDED_BY(mu_) = false;
+  ProjectState state_ ABSL_GUARDED_BY(mu_);
+  bool core_connected_ ABSL_GUARDED_BY(mu_) = false;
+  google::protobuf::Timestamp core_changed_at_ ABSL_GUARDED_BY(mu_);
+  std::deque<SentFrame> history_ ABSL_GUARDED_BY(mu_);
+  // Built on demand, dropped on every change: a reconnect storm serializes
+  // the snapshot once.
+  Frame snapshot_frame_ ABSL_GUARDED_BY(mu_);
+
+  absl::flat_hash_map<uint64_t, std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
+  // Subscribed before the first state arrived: (subscriber, epoch, after_seq).
+  struct Pending {
+    std::shared_ptr<Subscriber> subscriber;
+    std::string epoch;
+    uint64_t after_seq;
+  };
+  std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace nanokit::gateway

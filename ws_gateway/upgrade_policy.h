@@ -1,0 +1,40 @@
+#pragma once
+// Who may open a WebSocket: the checks made on the HTTP upgrade request,
+// before any WebSocket frame, kept free of Beast so they are easy to test.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "common/token.h"
+
+namespace nanokit::gateway {
+
+inline constexpr absl::string_view kSubprotocol = "nanokit.v1";
+inline constexpr absl::string_view kBearerSubprotocolPrefix = "nanokit.bearer.";
+
+struct UpgradeRequest {
+  absl::string_view host;           // Host header
+  absl::string_view origin;         // Origin header; empty when absent
+  absl::string_view authorization;  // Authorization header
+  absl::string_view subprotocols;   // Sec-WebSocket-Protocol header
+};
+
+struct UpgradeDecision {
+  int http_status = 101;  // 101 to accept; else 400, 401 or 403
+  std::string reason;     // for the response body; never holds a token
+  bool accepted() const { return http_status == 101; }
+};
+
+std::vector<std::string> SplitSubprotocols(absl::string_view header);
+
+// An Origin is allowed when absent (not a browser), equal to the gateway's
+// own (http:// or https:// plus the Host header), or listed ("*" allows any).
+bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
+                     const std::vector<std::string>& allowed_origins);
+
+UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const Authenticator& auth,
+                              const std::vector<std::string>& allowed_origins);
+
+}  // namespace nanokit::gateway

@@ -1,0 +1,73 @@
+#pragma once
+// One dashboard connection on /ws. Owns its socket and keeps itself alive
+// with shared_from_this; every handler runs on the connection's strand. It
+// reads ClientMessages, subscribes to ProjectChannels, and writes the shared
+// frames they send from a bounded queue, one write in flight at a time.
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "absl/container/flat_hash_map.h"
+#include "nanokit/bridge/v1/websocket.pb.h"
+#include "ws_gateway/project_channel.h"
+#include "ws_gateway/subscriber.h"
+
+namespace nanokit::gateway {
+
+class Gateway;
+
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, public Subscriber {
+ public:
+  WebSocketSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway, uint64_t id);
+  ~WebSocketSession() override;
+
+  // Completes the upgrade of an already-checked request.
+  void Run(boost::beast::http::request<boost::beast::http::string_body> request);
+
+  uint64_t id() const override { return id_; }
+  // Thread-safe.
+  void Send(Frame frame) override;
+  // Thread-safe: closes the WebSocket with this code and reason.
+  void Close(boost::beast::websocket::close_code code, std::string reason);
+
+ private:
+  void OnAccept(boost::beast::error_code ec);
+  void DoRead();
+  void OnRead(boost::beast::error_code ec, std::size_t bytes);
+  void HandleMessage(const std::string& text);
+  void Subscribe(const bridge::v1::ClientMessage& message);
+  void Unsubscribe(const std::string& project);
+  void Reply(const bridge::v1::ServerMessage& message);
+  void Enqueue(Frame frame);
+  void DoWrite();
+  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  void StartClose(boost::beast::websocket::close_code code, std::string reason);
+  void ArmHeartbeat();
+  void SendHeartbeat();
+  // The connection is over: leave every channel and the gateway.
+  void OnClosed();
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  boost::asio::steady_timer heartbeat_timer_;
+  Gateway* const gateway_;
+  const uint64_t id_;
+  std::string peer_;
+
+  // Everything below is touched on the strand only.
+  std::deque<Frame> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool closed_ = false;
+  absl::flat_hash_map<std::string, std::shared_ptr<ProjectChannel>> subscriptions_;
+};
+
+}  // namespace nanokit::gateway
