@@ -22,7 +22,7 @@ v1::ServerMessage EventToServerMessage(const v1::Event& event) {
   message.set_type(std::string(EventTypeName(event.payload_case())));
   message.set_project(event.project());
   message.set_seq(event.seq());
-  *message.mutable_emitted_at() = event.emitted_at();
+  if (event.has_emitted_at()) *message.mutable_emitted_at() = event.emitted_at();
   switch (event.payload_case()) {
     case v1::Event::kStatusUpdate: *message.mutable_status_update() = event.status_update(); break;
     case v1::Event::kLogStream: *message.mutable_log_stream() = event.log_stream(); break;
@@ -37,7 +37,7 @@ bool ServerMessageToEvent(const v1::ServerMessage& message, v1::Event* event) {
   event->Clear();
   event->set_project(message.project());
   event->set_seq(message.seq());
-  *event->mutable_emitted_at() = message.emitted_at();
+  if (message.has_emitted_at()) *event->mutable_emitted_at() = message.emitted_at();
   switch (message.payload_case()) {
     case v1::ServerMessage::kStatusUpdate: *event->mutable_status_update() = message.status_update(); return true;
     case v1::ServerMessage::kLogStream: *event->mutable_log_stream() = message.log_stream(); return true;
@@ -63,6 +63,22 @@ v1::ServerMessage ErrorMessage(absl::string_view code, absl::string_view text) {
   message.mutable_error()->set_code(std::string(code));
   message.mutable_error()->set_message(std::string(text));
   return message;
+}
+
+std::string JsonWithMessages(const v1::ServerMessage& header, const std::vector<absl::string_view>& messages) {
+  std::string json = ToJson(header);
+  if (messages.empty()) return json;
+  size_t size = json.size() + 16;
+  for (absl::string_view m : messages) size += m.size() + 1;
+  json.reserve(size);
+  json.pop_back();  // the closing brace
+  json += ",\"messages\":[";
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) json += ',';
+    json.append(messages[i].data(), messages[i].size());
+  }
+  json += "]}";
+  return json;
 }
 
 std::string ToJson(const google::protobuf::Message& message) {

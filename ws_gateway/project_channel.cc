@@ -20,22 +20,6 @@ namespace {
 
 Frame MakeFrame(const google::protobuf::Message& message) { return std::make_shared<const std::string>(ToJson(message)); }
 
-// A ServerMessage with "messages" built from frames that are already JSON:
-// the header is printed by protobuf and the frames spliced into its array,
-// which is exactly what the printer would write for the whole message.
-Frame FrameWithMessages(const v1::ServerMessage& header, const std::deque<Frame>& messages) {
-  std::string json = ToJson(header);
-  if (messages.empty()) return std::make_shared<const std::string>(std::move(json));
-  json.pop_back();  // the closing brace
-  json += ",\"messages\":[";
-  for (size_t i = 0; i < messages.size(); ++i) {
-    if (i > 0) json += ',';
-    json += *messages[i];
-  }
-  json += "]}";
-  return std::make_shared<const std::string>(std::move(json));
-}
-
 }  // namespace
 
 ProjectChannel::ProjectChannel(std::string project, HubLink* hub, net::io_context& ioc, ChannelOptions options)
@@ -221,9 +205,12 @@ Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_
   header.set_project(project_);
   header.set_seq(seq);
   header.set_epoch(state_.epoch());
-  std::deque<Frame> missed;
-  for (auto it = history_.rbegin(); it != history_.rend() && it->seq > after_seq; ++it) missed.push_front(it->frame);
-  return FrameWithMessages(header, missed);
+  auto first = std::upper_bound(history_.begin(), history_.end(), after_seq,
+                                [](uint64_t s, const SentFrame& f) { return s < f.seq; });
+  std::vector<absl::string_view> parts;
+  parts.reserve(static_cast<size_t>(history_.end() - first));
+  for (auto it = first; it != history_.end(); ++it) parts.emplace_back(*it->frame);
+  return std::make_shared<const std::string>(JsonWithMessages(header, parts));
 }
 
 void ProjectChannel::Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {

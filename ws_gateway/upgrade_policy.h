@@ -15,10 +15,10 @@ inline constexpr absl::string_view kSubprotocol = "nanokit.v1";
 inline constexpr absl::string_view kBearerSubprotocolPrefix = "nanokit.bearer.";
 
 struct UpgradeRequest {
-  absl::string_view host;           // Host header
-  absl::string_view origin;         // Origin header; empty when absent
-  absl::string_view authorization;  // Authorization header
-  absl::string_view subprotocols;   // Sec-WebSocket-Protocol header
+  absl::string_view host = {};           // Host header
+  absl::string_view origin = {};         // Origin header; empty when absent
+  absl::string_view authorization = {};  // Authorization header
+  absl::string_view subprotocols = {};   // Sec-WebSocket-Protocol header
 };
 
 struct UpgradeDecision {

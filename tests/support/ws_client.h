@@ -1,0 +1,91 @@
+#pragma once
+// A real WebSocket client for tests, on Beast. Every call has a timeout; a
+// read that times out stays pending and the next Read continues it.
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nanokit/bridge/v1/websocket.pb.h"
+
+namespace nanokit::testing {
+
+struct WsConnectOptions {
+  std::string path = "/ws";
+  // Offered as the subprotocol nanokit.bearer.<token>, or sent as
+  // Authorization: Bearer when token_in_header.
+  std::string token = {};
+  bool token_in_header = false;
+  std::vector<std::string> subprotocols = {"nanokit.v1"};
+  std::string origin = {};
+  absl::Duration timeout = absl::Seconds(5);
+};
+
+class WsClient {
+ public:
+  WsClient();
+  ~WsClient();
+
+  absl::Status Connect(const std::string& host, uint16_t port, const WsConnectOptions& options = {});
+  // After a refused Connect: the HTTP status (401, 403...) and body.
+  int refused_status() const { return refused_status_; }
+  const std::string& refused_body() const { return refused_body_; }
+  std::string negotiated_subprotocol() const { return subprotocol_; }
+
+  absl::Status SendText(const std::string& text, absl::Duration timeout = absl::Seconds(5));
+  absl::Status SendBinary(const std::string& bytes, absl::Duration timeout = absl::Seconds(5));
+  absl::Status Send(const bridge::v1::ClientMessage& message);
+
+  // The next frame's text. DeadlineExceeded on timeout; another error once
+  // the connection is closed (see close_code()).
+  absl::StatusOr<std::string> Read(absl::Duration timeout = absl::Seconds(5));
+  // The next frame, parsed as a ServerMessage with protobuf's JSON parser.
+  absl::StatusOr<bridge::v1::ServerMessage> ReadMessage(absl::Duration timeout = absl::Seconds(5));
+  // Reads until a message satisfies pred; the others are passed to seen.
+  absl::StatusOr<bridge::v1::ServerMessage> ReadUntil(
+      const std::function<bool(const bridge::v1::ServerMessage&)>& pred, absl::Duration timeout,
+      const std::function<void(const bridge::v1::ServerMessage&)>& seen = nullptr);
+
+  // The close code the server sent, once a Read has failed with closed.
+  std::optional<int> close_code() const { return close_code_; }
+  std::string close_reason() const { return close_reason_; }
+
+  void Close();
+
+ private:
+  bool RunUntil(const bool& done, absl::Duration timeout);
+
+  boost::asio::io_context ioc_;
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  bool read_pending_ = false;
+  bool read_done_ = false;
+  boost::beast::error_code read_ec_;
+  int refused_status_ = 0;
+  std::string refused_body_;
+  std::string subprotocol_;
+  std::optional<int> close_code_;
+  std::string close_reason_;
+  bool open_ = false;
+};
+
+}  // namespace nanokit::testing
+
+namespace nanokit::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+};
+// A plain HTTP/1.1 GET to 127.0.0.1:port, or raw bytes when raw_request is set.
+absl::StatusOr<HttpResult> HttpGet(uint16_t port, const std::string& path, const std::string& raw_request = "");
+
+}  // namespace nanokit::testing
