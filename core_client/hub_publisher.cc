@@ -33,10 +33,11 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
     AddHold();
   }
 
+  // After StartCall the stream may fail and delete itself at any moment:
+  // nothing may touch `this` afterwards.
   void Start() {
     StartRead(&response_);
     StartCall();
-    publisher_->MaybeWrite();
   }
 
   // Called by the publisher with mu_ held: claims the writer if idle and
@@ -53,9 +54,12 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
 
   // Cancels the call; safe from any thread while the publisher sees the
   // stream (it takes a hold of its own for the duration).
-  void CancelLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_->mu_) {
-    if (released_) return;
+  // Returns false when the stream is already ending on its own; then it
+  // must not be touched once the lock is released.
+  bool HoldForCancelLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_->mu_) {
+    if (released_) return false;
     AddHold();
+    return true;
   }
   void FinishCancel() {
     context_.TryCancel();
@@ -90,8 +94,12 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
   }
 
   void OnDone(const grpc::Status& status) override {
-    publisher_->OnStreamDone(this, status);
+    // Gone before the publisher hears of it: the publisher may be destroyed
+    // as soon as it knows its last stream is over.
+    HubPublisher* publisher = publisher_;
+    const grpc::Status copy = status;
     delete this;
+    publisher->OnStreamDone(copy);
   }
 
  private:
@@ -229,9 +237,9 @@ void HubPublisher::OnAck(uint64_t acked) {
   }
 }
 
-void HubPublisher::OnStreamDone(Stream* stream, const grpc::Status& status) {
+void HubPublisher::OnStreamDone(const grpc::Status& status) {
   absl::MutexLock lock(&mu_);
-  if (stream_ == stream) stream_ = nullptr;
+  stream_ = nullptr;  // there is one stream at a time
   connected_ = false;
   // Everything not acknowledged goes out again on the next stream.
   sent_upto_ = acked_;
@@ -253,15 +261,16 @@ void HubPublisher::Run() {
     stream_acked_ = false;
     mu_.Unlock();
     stream->Start();
+    MaybeWrite();
     mu_.Lock();
     auto ended_or_stopping = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stream_ != stream || stopping_;
     };
     mu_.Await(absl::Condition(&ended_or_stopping));
     if (stream_ == stream) {  // stopping: cancel, then wait for OnDone
-      stream->CancelLocked();
+      const bool held = stream->HoldForCancelLocked();
       mu_.Unlock();
-      stream->FinishCancel();
+      if (held) stream->FinishCancel();
       mu_.Lock();
       auto ended = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stream_ != stream; };
       mu_.Await(absl::Condition(&ended));

@@ -77,7 +77,8 @@ class HubPublisher {
   // Fills request with the next events to send on stream; false if none.
   bool PrepareWriteLocked(bridge::v1::PublishRequest* request, bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAck(uint64_t acked);
-  void OnStreamDone(Stream* stream, const grpc::Status& status);
+  // The current stream has ended (and is already deleted).
+  void OnStreamDone(const grpc::Status& status);
 
   const HubPublisherOptions options_;
   const std::string source_;

@@ -83,7 +83,13 @@ TEST_F(BadInputTest, AFloodOfBadFramesNeitherCrashesNorGrowsMemory) {
   const size_t before = ResidentBytes(stack_.gateway()->pid());
   flood(kFlood);
   const size_t after = ResidentBytes(stack_.gateway()->pid());
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(after, before + 8 * 1024 * 1024) << "RSS grew from " << before << " to " << after;
+#else
+  // ASan holds freed memory in quarantine, so RSS says nothing here; the
+  // optimized build checks the bound.
+  (void)after;
+#endif
   ExpectStillServing();
   EXPECT_TRUE(stack_.gateway()->running());
 }
@@ -93,7 +99,17 @@ TEST_F(BadInputTest, AnOversizedFrameClosesOnlyThatConnectionWith1009) {
   ASSERT_TRUE(client_->SendText(std::string(100 * 1024, 'x')).ok());
   auto m = client_->ReadUntil([](const v1::ServerMessage&) { return false; }, absl::Seconds(5));
   EXPECT_EQ(m.status().code(), absl::StatusCode::kUnavailable) << m.status();
-  EXPECT_EQ(client_->close_code(), 1009) << m.status();
+  // The server sends close 1009 and tears the TCP connection down with the
+  // rest of the frame unread, so the close frame can be lost to the reset;
+  // when it arrives it says 1009, and the gateway always logs why.
+  if (client_->close_code().has_value()) {
+    EXPECT_EQ(*client_->close_code(), 1009);
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (stack_.GatewayLog().find("over 65536 bytes; closed (1009)") == std::string::npos && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_NE(stack_.GatewayLog().find("over 65536 bytes; closed (1009)"), std::string::npos) << stack_.GatewayLog();
   // Everyone else is fine.
   auto other = stack_.ConnectClient();
   ASSERT_TRUE(other.ok());

@@ -124,7 +124,7 @@ TEST(CliTest, HubExitsZeroOnSigintWithAnOpenPublisherAndWatcher) {
   EXPECT_EQ(stack.StopHub(SIGINT), 0);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   (*demo)->Signal(SIGINT);
-  EXPECT_EQ((*demo)->Wait(absl::Seconds(10)), 0);
+  EXPECT_EQ((*demo)->Wait(absl::Seconds(10)), 0) << stack.dir().ReadFile("demo.log");
 }
 
 TEST(CliTest, ServersPrintTheBoundAddressFirst) {
