@@ -88,6 +88,7 @@ TEST_F(BadInputTest, AFloodOfBadFramesNeitherCrashesNorGrowsMemory) {
 #else
   // ASan holds freed memory in quarantine, so RSS says nothing here; the
   // optimized build checks the bound.
+  (void)before;
   (void)after;
 #endif
   ExpectStillServing();
