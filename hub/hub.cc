@@ -37,10 +37,8 @@ absl::Status Hub::Recover() {
     }
   }
   absl::MutexLock lock(&projects_mu_);
-  for (auto& [name, history] : recovered->projects) {
-    auto project = std::make_shared<Project>(name, history.epoch, options_.project);
-    project->Append(std::move(history.events));
-    projects_[name] = std::move(project);
+  for (auto& [name, stored] : recovered->projects) {
+    projects_[name] = std::make_shared<Project>(name, std::move(stored), options_.project);
   }
   return absl::OkStatus();
 }
@@ -156,20 +154,29 @@ absl::StatusOr<uint64_t> Hub::Publish(const std::string& source, const v1::Publi
     return accepted;
   }
 
-  std::vector<std::shared_ptr<const v1::Event>> appended;
-  for (auto& [name, events] : by_project) {
+  std::vector<std::shared_ptr<Project>> projects;
+  for (const auto& [name, events] : by_project) {
     auto project = GetOrCreateProject(name);
     if (!project.ok()) return project.status();
-    auto added = (*project)->Append(std::move(events));
-    appended.insert(appended.end(), added.begin(), added.end());
+    projects.push_back(*std::move(project));
   }
-  std::vector<const v1::Event*> to_commit;
-  to_commit.reserve(appended.size());
-  for (const auto& event : appended) to_commit.push_back(event.get());
-  if (auto status = store_->Commit(source, accepted, to_commit); !status.ok()) {
+  // Each Append holds its project's lock (taken in name order) until the
+  // batch is committed: no watcher or snapshot sees an uncommitted event.
+  std::vector<std::unique_ptr<Project::Append>> appends;
+  CommitBatch batch;
+  batch.source = source;
+  batch.accepted_source_seq = accepted;
+  size_t i = 0;
+  for (auto& [name, events] : by_project) {
+    appends.push_back(std::make_unique<Project::Append>(projects[i++].get(), std::move(events)));
+    batch.projects.push_back(appends.back()->Part());
+  }
+  if (auto status = store_->Commit(batch); !status.ok()) {
     log::Error("commit failed for source=", source, ": ", status.message());
+    for (size_t j = 0; j < appends.size(); ++j) appends[j]->Revert(store_->LoadProject(projects[j]->name()));
     return absl::UnavailableError(absl::StrCat("the hub could not commit: ", status.message()));
   }
+  for (auto& append : appends) append->Publish();
   RememberSourceLocked(source, accepted);
   return accepted;
 }

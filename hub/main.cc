@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/str_cat.h"
 #include "common/address.h"
 #include "common/flags.h"
 #include "common/log.h"
@@ -14,6 +15,7 @@
 #include "common/token.h"
 #include "hub/hub.h"
 #include "hub/ingest_service.h"
+#include "hub/sqlite_store.h"
 #include "hub/watch_service.h"
 
 namespace {
@@ -34,6 +36,9 @@ int main(int argc, char** argv) {
   uint64_t history_events = 100000;
   uint64_t log_lines = ProjectState::kDefaultLogLinesPerResource;
   uint64_t max_projects = 10000;
+  std::string data_dir = ".nanokit/hub";
+  bool in_memory = false;
+  uint64_t snapshot_every = 10000;
 
   FlagSet flags("nanokit-hub", "[flags]");
   flags.String("listen", &listen, "Address to serve gRPC on, HOST:PORT; port 0 picks a free port.");
@@ -43,6 +48,9 @@ int main(int argc, char** argv) {
   flags.Uint64("history-events", &history_events, "Events per project kept for watchers to resume from.");
   flags.Uint64("log-lines", &log_lines, "Log lines kept per resource in snapshots.");
   flags.Uint64("max-projects", &max_projects, "Most projects the hub will hold.");
+  flags.String("data-dir", &data_dir, "Folder of the durable store (SQLite, WAL); created if missing.");
+  flags.Bool("in-memory", &in_memory, "Keep nothing on disk: a restart starts a new epoch.");
+  flags.Uint64("snapshot-every", &snapshot_every, "Events between full state snapshots in the store.");
   flags.ParseOrExit(argc, argv);
 
   auto address = ParseHostPort(listen);
@@ -66,8 +74,19 @@ int main(int argc, char** argv) {
   options.project.history_events = history_events;
   options.project.log_lines_per_resource = log_lines;
   options.max_projects = max_projects;
-  hub::Hub hub(options, std::make_unique<hub::MemoryStore>());
-  if (auto status = hub.Recover(); !status.ok()) Fail(std::string(status.message()));
+  options.project.snapshot_every = snapshot_every;
+  std::unique_ptr<hub::Store> store;
+  if (in_memory) {
+    store = std::make_unique<hub::MemoryStore>();
+  } else {
+    auto sqlite = hub::SqliteStore::Open(data_dir, options.max_sources);
+    if (!sqlite.ok()) Fail("--data-dir: " + std::string(sqlite.status().message()));
+    store = *std::move(sqlite);
+  }
+  hub::Hub hub(options, std::move(store));
+  if (auto status = hub.Recover(); !status.ok()) {
+    Fail("--data-dir: cannot restore " + data_dir + ": " + std::string(status.message()));
+  }
   hub.Start();
 
   hub::IngestService ingest(&hub, auth);
@@ -91,7 +110,8 @@ int main(int argc, char** argv) {
   HostPort bound{address->host, static_cast<uint16_t>(bound_port)};
   std::printf("nanokit-hub listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
-  log::Info("listening on ", bound.ToString(), auth.enabled() ? " (token required)" : "");
+  log::Info("listening on ", bound.ToString(), auth.enabled() ? " (token required)" : "",
+            in_memory ? ", in memory" : absl::StrCat(", data in ", data_dir));
 
   int sig = WaitForStopSignal();
   log::Info("signal ", sig, ": shutting down");

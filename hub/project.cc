@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/clock.h"
+#include "common/log.h"
 
 namespace nanokit::hub {
 
@@ -13,21 +14,88 @@ Project::Project(std::string name, std::string epoch, ProjectOptions options)
       state_(name_, std::move(epoch), options.log_lines_per_resource),
       core_changed_at_(absl::Now()) {}
 
-std::vector<std::shared_ptr<const v1::Event>> Project::Append(std::vector<v1::Event> events) {
-  std::vector<std::shared_ptr<const v1::Event>> appended;
+Project::Project(std::string name, StoredProject stored, ProjectOptions options)
+    : name_(std::move(name)),
+      options_(options),
+      state_(name_, stored.epoch, options.log_lines_per_resource),
+      core_changed_at_(absl::Now()) {
   absl::MutexLock lock(&mu_);
-  auto batch = std::make_shared<v1::WatchResponse>();
-  for (v1::Event& event : events) {
-    if (!state_.Changes(event)) continue;
-    event.set_seq(state_.seq() + 1);
-    state_.Apply(event);
-    *batch->mutable_events()->add_events() = event;
-    auto shared = std::make_shared<const v1::Event>(std::move(event));
-    history_.push_back(shared);
-    appended.push_back(std::move(shared));
+  RestoreLocked(std::move(stored));
+}
+
+void Project::RestoreLocked(StoredProject stored) {
+  state_ = stored.snapshot ? ProjectState::FromSnapshot(*stored.snapshot, options_.log_lines_per_resource)
+                           : ProjectState(name_, stored.epoch, options_.log_lines_per_resource);
+  history_.clear();
+  for (v1::Event& event : stored.events) {
+    if (event.seq() > state_.seq()) state_.Apply(event);
+    history_.push_back(std::make_shared<const v1::Event>(std::move(event)));
   }
   while (history_.size() > options_.history_events) history_.pop_front();
-  if (!appended.empty()) DeliverLocked(batch);
+}
+
+Project::Append::Append(Project* project, std::vector<v1::Event> events) : project_(project) {
+  project_->mu_.Lock();
+  ProjectState& state = project_->state_;
+  const uint64_t before = state.seq();
+  for (v1::Event& event : events) {
+    if (!state.Changes(event)) continue;
+    event.set_seq(state.seq() + 1);
+    state.Apply(event);
+    events_.push_back(std::make_shared<const v1::Event>(std::move(event)));
+  }
+  const uint64_t every = project_->options_.snapshot_every;
+  if (every > 0 && state.seq() / every != before / every) {
+    snapshot_ = state.ToSnapshot();
+    const uint64_t keep = project_->options_.history_events;
+    forget_upto_ = state.seq() > keep ? state.seq() - keep : 0;
+  }
+}
+
+Project::Append::~Append() {
+  if (locked_) project_->mu_.Unlock();
+}
+
+CommitBatch::ProjectPart Project::Append::Part() const {
+  CommitBatch::ProjectPart part;
+  part.project = project_->name_;
+  part.epoch = project_->state_.epoch();
+  part.events.reserve(events_.size());
+  for (const auto& event : events_) part.events.push_back(event.get());
+  part.snapshot = snapshot_ ? &*snapshot_ : nullptr;
+  part.forget_upto = forget_upto_;
+  return part;
+}
+
+void Project::Append::Publish() {
+  if (!events_.empty()) {
+    auto batch = std::make_shared<v1::WatchResponse>();
+    for (const auto& event : events_) {
+      *batch->mutable_events()->add_events() = *event;
+      project_->history_.push_back(event);
+    }
+    while (project_->history_.size() > project_->options_.history_events) project_->history_.pop_front();
+    project_->DeliverLocked(batch);
+  }
+  locked_ = false;
+  project_->mu_.Unlock();
+}
+
+void Project::Append::Revert(absl::StatusOr<StoredProject> committed) {
+  if (committed.ok()) {
+    project_->RestoreLocked(*std::move(committed));
+  } else {
+    log::Error("project=", project_->name_, " cannot reload what is committed (", committed.status().message(),
+               "); keeping the uncommitted state in memory");
+  }
+  locked_ = false;
+  project_->mu_.Unlock();
+}
+
+std::vector<std::shared_ptr<const v1::Event>> Project::AppendAndPublish(std::vector<v1::Event> events) {
+  Append append(this, std::move(events));
+  auto appended = append.events();
+  append.Publish();
   return appended;
 }
 

@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/project_state.h"
+#include "hub/store.h"
 #include "hub/watch_sink.h"
 #include "nanokit/bridge/v1/events.pb.h"
 #include "nanokit/bridge/v1/watch.pb.h"
@@ -24,18 +26,47 @@ struct ProjectOptions {
   size_t log_lines_per_resource = ProjectState::kDefaultLogLinesPerResource;
   // Events per EventBatch when replaying history to a resuming watcher.
   size_t replay_batch_events = 1000;
+  // How often the state is written to the store in full; a restart replays
+  // the events after the last one.
+  uint64_t snapshot_every = 10000;
 };
 
 class Project {
  public:
   Project(std::string name, std::string epoch, ProjectOptions options);
+  // A project as a store gave it back.
+  Project(std::string name, StoredProject stored, ProjectOptions options);
 
   const std::string& name() const { return name_; }
 
-  // Folds events into the state in order: drops those that change nothing,
-  // assigns seq to the rest, keeps them in the history and sends them to
-  // every watcher as one batch. Returns the events appended (seq set).
-  std::vector<std::shared_ptr<const bridge::v1::Event>> Append(std::vector<bridge::v1::Event> events);
+  // Appending is two-phase so that nothing is seen before it is committed.
+  // An Append holds the project's lock from its construction until Publish
+  // or Revert: it folds the events into the state in order, drops those
+  // that change nothing and assigns seq to the rest; the hub commits
+  // Part(), then Publish() keeps them in the history and sends them to
+  // every watcher as one batch, or Revert() puts back what the store has.
+  class Append {
+   public:
+    Append(Project* project, std::vector<bridge::v1::Event> events);
+    ~Append();
+    Append(const Append&) = delete;
+    Append& operator=(const Append&) = delete;
+
+    const std::vector<std::shared_ptr<const bridge::v1::Event>>& events() const { return events_; }
+    CommitBatch::ProjectPart Part() const;
+    void Publish();
+    void Revert(absl::StatusOr<StoredProject> committed);
+
+   private:
+    Project* const project_;
+    bool locked_ = true;
+    std::vector<std::shared_ptr<const bridge::v1::Event>> events_;
+    std::optional<bridge::v1::ProjectSnapshot> snapshot_;
+    uint64_t forget_upto_ = 0;
+  };
+
+  // Append, Part and Publish in one step, for a caller without a store.
+  std::vector<std::shared_ptr<const bridge::v1::Event>> AppendAndPublish(std::vector<bridge::v1::Event> events);
 
   // Registers a watcher and delivers its first response: the events after
   // (epoch, after_seq) when the history still holds all of them, otherwise
@@ -60,6 +91,7 @@ class Project {
   void DeliverLocked(const std::shared_ptr<const bridge::v1::WatchResponse>& response)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RestoreLocked(StoredProject stored) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   const ProjectOptions options_;

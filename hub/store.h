@@ -1,10 +1,11 @@
 #pragma once
 // Where the hub keeps what it has accepted. The hub folds events into memory
 // and hands every accepted batch to a Store before acknowledging it, so a
-// durable implementation can make "acknowledged" mean "committed", and give
+// durable implementation makes "acknowledged" mean "committed", and gives
 // back on start what a previous run committed.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,19 +13,39 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nanokit/bridge/v1/events.pb.h"
+#include "nanokit/bridge/v1/watch.pb.h"
 
 namespace nanokit::hub {
 
-// What a store gives back on start.
+// One project as a store keeps it: its epoch, the state at some seq, and
+// the events after it (and some before it, for resuming watchers).
+struct StoredProject {
+  std::string epoch;
+  std::optional<bridge::v1::ProjectSnapshot> snapshot;
+  // In seq order. Those at or below snapshot->seq are history only.
+  std::vector<bridge::v1::Event> events;
+};
+
 struct RecoveredState {
-  // Per project: its epoch and its events in seq order.
-  struct ProjectHistory {
-    std::string epoch;
-    std::vector<bridge::v1::Event> events;
-  };
-  absl::flat_hash_map<std::string, ProjectHistory> projects;
+  absl::flat_hash_map<std::string, StoredProject> projects;
   // Per source: the highest source_seq accepted.
   absl::flat_hash_map<std::string, uint64_t> accepted_source_seq;
+};
+
+// What one publish adds, written in one transaction.
+struct CommitBatch {
+  struct ProjectPart {
+    std::string project;
+    std::string epoch;
+    std::vector<const bridge::v1::Event*> events;  // seq assigned
+    // Set every so often: the state at its seq, from which a restart replays.
+    const bridge::v1::ProjectSnapshot* snapshot = nullptr;
+    // Events at or below this seq may be forgotten (0: none).
+    uint64_t forget_upto = 0;
+  };
+  std::string source;
+  uint64_t accepted_source_seq = 0;
+  std::vector<ProjectPart> projects;
 };
 
 class Store {
@@ -32,20 +53,20 @@ class Store {
   virtual ~Store() = default;
 
   virtual absl::StatusOr<RecoveredState> Recover() = 0;
-
-  // Makes one accepted batch durable: the events (seq assigned; no-ops and
-  // duplicates already dropped) and the source's new accepted source_seq.
-  // Returns only when it is durable; the hub acknowledges after that.
-  virtual absl::Status Commit(const std::string& source, uint64_t accepted_source_seq,
-                              const std::vector<const bridge::v1::Event*>& events) = 0;
+  // Returns only once the batch is durable; the hub acknowledges after that.
+  virtual absl::Status Commit(const CommitBatch& batch) = 0;
+  // What is committed for one project, to start over from after a failed
+  // commit.
+  virtual absl::StatusOr<StoredProject> LoadProject(const std::string& name) = 0;
 };
 
 // Keeps nothing: a restart starts a new epoch (--in-memory).
 class MemoryStore final : public Store {
  public:
   absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
-  absl::Status Commit(const std::string&, uint64_t, const std::vector<const bridge::v1::Event*>&) override {
-    return absl::OkStatus();
+  absl::Status Commit(const CommitBatch&) override { return absl::OkStatus(); }
+  absl::StatusOr<StoredProject> LoadProject(const std::string&) override {
+    return absl::UnimplementedError("an in-memory hub keeps nothing to reload");
   }
 };
 

@@ -147,7 +147,16 @@ TEST_F(ResumeTest, AfterAGatewayRestartClientsResumeOrResync) {
   EXPECT_EQ(fresh->seq(), 2u);
 }
 
-TEST_F(ResumeTest, AHubRestartWithANewEpochResyncsEverySubscriber) {
+TEST(HubRestartTest, AnInMemoryHubRestartsWithANewEpochAndEverySubscriberResyncs) {
+  TestStack stack_;
+  ASSERT_TRUE(stack_.StartHub({"--in-memory", "--heartbeat-interval", "500ms"}).ok());
+  ASSERT_TRUE(stack_.StartGateway({"--heartbeat-interval", "500ms"}).ok());
+  auto Emit = [&](const std::string& resource, const std::string& status) {
+    ASSERT_EQ(stack_.Nanokit({"emit", "status", "--resource", resource, "--status", status}).exit_code, 0);
+  };
+  auto Next = [](WsClient& client) {
+    return client.ReadUntil([](const v1::ServerMessage& m) { return m.type() != "heartbeat"; }, absl::Seconds(10));
+  };
   Emit("web", "HEALTHY");
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
@@ -164,7 +173,7 @@ TEST_F(ResumeTest, AHubRestartWithANewEpochResyncsEverySubscriber) {
       absl::Seconds(10));
   ASSERT_TRUE(down.ok()) << down.status();
 
-  ASSERT_TRUE(stack_.StartHub({"--heartbeat-interval", "500ms"}).ok());  // same port, in memory: a new epoch
+  ASSERT_TRUE(stack_.StartHub({"--in-memory", "--heartbeat-interval", "500ms"}).ok());  // same port, a new epoch
   Emit("db", "DEPLOYING");
   auto resync = (*client)->ReadUntil([](const v1::ServerMessage& m) { return m.type() == "snapshot"; },
                                      absl::Seconds(15));

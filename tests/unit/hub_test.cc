@@ -97,7 +97,7 @@ TEST(ProjectTest, WatchStartsWithSnapshotThenLiveBatches) {
   ASSERT_EQ(sink.responses.size(), 1u);
   EXPECT_TRUE(sink.responses[0]->has_snapshot());
   auto events = Request("demo", 1, 3).events();
-  project.Append({events.begin(), events.end()});
+  project.AppendAndPublish({events.begin(), events.end()});
   EXPECT_EQ(sink.EventSeqs(), (std::vector<uint64_t>{1, 2, 3}));
   project.Unwatch(&sink);
 }
@@ -105,7 +105,7 @@ TEST(ProjectTest, WatchStartsWithSnapshotThenLiveBatches) {
 TEST(ProjectTest, ResumesFromHistoryWithinTheSameEpoch) {
   Project project("demo", "e1", ProjectOptions{});
   auto events = Request("demo", 1, 10).events();
-  project.Append({events.begin(), events.end()});
+  project.AppendAndPublish({events.begin(), events.end()});
   RecordingSink sink;
   project.Watch(&sink, "e1", 6);
   EXPECT_EQ(sink.resyncs, 0);
@@ -119,7 +119,7 @@ TEST(ProjectTest, SnapshotWhenTheEpochOrHistoryDoesNotMatch) {
   options.history_events = 5;
   Project project("demo", "e1", options);
   auto events = Request("demo", 1, 10).events();
-  project.Append({events.begin(), events.end()});
+  project.AppendAndPublish({events.begin(), events.end()});
   for (auto [epoch, after] : std::vector<std::pair<std::string, uint64_t>>{{"other", 8}, {"e1", 2}, {"e1", 99}}) {
     RecordingSink sink;
     project.Watch(&sink, epoch, after);
@@ -141,7 +141,7 @@ TEST(ProjectTest, AWatcherThatFallsBehindIsResyncedNotGrown) {
   project.Watch(&sink, "", 0);
   for (uint64_t i = 1; i <= 10; ++i) {
     auto events = Request("demo", i, 1).events();
-    project.Append({events.begin(), events.end()});
+    project.AppendAndPublish({events.begin(), events.end()});
   }
   EXPECT_LE(sink.responses.size(), 3u);
   EXPECT_GE(sink.resyncs, 2);
