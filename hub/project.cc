@@ -27,11 +27,21 @@ void Project::RestoreLocked(StoredProject stored) {
   state_ = stored.snapshot ? ProjectState::FromSnapshot(*stored.snapshot, options_.log_lines_per_resource)
                            : ProjectState(name_, stored.epoch, options_.log_lines_per_resource);
   history_.clear();
+  history_bytes_ = 0;
   for (v1::Event& event : stored.events) {
     if (event.seq() > state_.seq()) state_.Apply(event);
-    history_.push_back(std::make_shared<const v1::Event>(std::move(event)));
+    RememberLocked(std::make_shared<const v1::Event>(std::move(event)));
   }
-  while (history_.size() > options_.history_events) history_.pop_front();
+}
+
+void Project::RememberLocked(std::shared_ptr<const v1::Event> event) {
+  history_bytes_ += event->ByteSizeLong();
+  history_.push_back(std::move(event));
+  while (!history_.empty() &&
+         (history_.size() > options_.history_events || history_bytes_ > options_.history_bytes)) {
+    history_bytes_ -= history_.front()->ByteSizeLong();
+    history_.pop_front();
+  }
 }
 
 Project::Append::Append(Project* project, std::vector<v1::Event> events) : project_(project) {
@@ -72,9 +82,8 @@ void Project::Append::Publish() {
     auto batch = std::make_shared<v1::WatchResponse>();
     for (const auto& event : events_) {
       *batch->mutable_events()->add_events() = *event;
-      project_->history_.push_back(event);
+      project_->RememberLocked(event);
     }
-    while (project_->history_.size() > project_->options_.history_events) project_->history_.pop_front();
     project_->DeliverLocked(batch);
   }
   locked_ = false;

@@ -23,6 +23,8 @@ namespace nanokit::hub {
 struct ProjectOptions {
   // Events kept for resume; a watcher further behind gets a snapshot.
   size_t history_events = 100000;
+  // ...and at most this many bytes of them.
+  size_t history_bytes = 256 * 1024 * 1024;
   size_t log_lines_per_resource = ProjectState::kDefaultLogLinesPerResource;
   // Events per EventBatch when replaying history to a resuming watcher.
   size_t replay_batch_events = 1000;
@@ -92,6 +94,7 @@ class Project {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void HeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RestoreLocked(StoredProject stored) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RememberLocked(std::shared_ptr<const bridge::v1::Event> event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   const ProjectOptions options_;
@@ -99,6 +102,7 @@ class Project {
   mutable absl::Mutex mu_;
   ProjectState state_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const bridge::v1::Event>> history_ ABSL_GUARDED_BY(mu_);
+  size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<WatchSink*> watchers_ ABSL_GUARDED_BY(mu_);
   int core_connections_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time core_changed_at_ ABSL_GUARDED_BY(mu_);

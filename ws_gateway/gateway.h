@@ -43,6 +43,11 @@ struct GatewayOptions {
   // is closed (1013) and the dashboard resumes when it comes back.
   size_t max_queued_bytes = 16 * 1024 * 1024;
   size_t max_queued_messages = 100000;
+  // Per connection: log bytes waiting; past it the oldest lines are dropped
+  // and the next log_stream of that resource says how many.
+  size_t max_queued_log_bytes = 1024 * 1024;
+  // A connection whose write has not completed within this is closed (1013).
+  absl::Duration write_timeout = absl::Seconds(30);
   size_t max_message_bytes = 64 * 1024;  // inbound frames
   size_t max_subscriptions = 64;         // per connection
   size_t max_projects = 1024;

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   gateway::GatewayOptions options;
   uint64_t threads = 2;
   uint64_t max_queued_bytes = options.max_queued_bytes;
+  uint64_t max_log_bytes = options.max_queued_log_bytes;
 
   FlagSet flags("nanokit-gateway", "[flags]");
   flags.String("listen", &listen, "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
   flags.Duration("idle-timeout", &options.idle_timeout, "Close a connection that answers no ping within this time.");
   flags.Uint64("threads", &threads, "Threads serving connections.");
   flags.Uint64("max-queued-bytes", &max_queued_bytes, "Bytes waiting per connection before it is closed as too slow.");
+  flags.Uint64("max-log-bytes", &max_log_bytes,
+               "Log bytes waiting per connection; past it the oldest lines are dropped and counted.");
+  flags.Duration("write-timeout", &options.write_timeout, "Close a connection whose write takes longer than this.");
   flags.ParseOrExit(argc, argv);
 
   auto address = ParseHostPort(listen);
@@ -67,6 +71,7 @@ int main(int argc, char** argv) {
   options.allowed_origins = allowed_origins;
   options.threads = static_cast<int>(threads);
   options.max_queued_bytes = max_queued_bytes;
+  options.max_queued_log_bytes = max_log_bytes;
 
   BlockStopSignals();
   gateway::Gateway gateway(options);

@@ -18,7 +18,6 @@ namespace net = boost::asio;
 
 namespace {
 
-Frame MakeFrame(const google::protobuf::Message& message) { return std::make_shared<const std::string>(ToJson(message)); }
 
 }  // namespace
 
@@ -145,11 +144,11 @@ void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
   core_changed_at_ = snapshot.core_changed_at();
   has_state_ = true;
   history_.clear();
+  history_bytes_ = 0;
   snapshot_frame_.reset();
   // Whatever the subscribers had can no longer be continued frame by frame:
   // every one of them starts over from this snapshot.
-  Frame frame = SnapshotFrameLocked();
-  for (const auto& [id, subscriber] : subscribers_) subscriber->Send(frame);
+  BroadcastLocked(SnapshotFrameLocked());
   for (Pending& pending : pending_) {
     pending.subscriber->Send(ReplyFrameLocked(pending.epoch, pending.after_seq));
     subscribers_[pending.subscriber->id()] = std::move(pending.subscriber);
@@ -158,20 +157,32 @@ void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
 }
 
 void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
+  // One group per hub batch: a connection sends it as one frame.
+  auto group = std::make_shared<std::vector<Frame>>();
+  group->reserve(static_cast<size_t>(batch.events_size()));
   for (const v1::Event& event : batch.events()) {
     if (event.seq() <= state_.seq()) continue;  // already applied
     if (event.seq() != state_.seq() + 1) {
       log::Warn("project=", project_, " gap in the hub's events (at ", state_.seq(), ", got ", event.seq(),
                 "); resyncing from a snapshot");
       force_snapshot_ = true;
-      return;
+      break;
     }
     state_.Apply(event);
-    Frame frame = MakeFrame(EventToServerMessage(event));
+    Frame frame = EncodeMessage(EventToServerMessage(event));
+    history_bytes_ += frame->json.size();
     history_.push_back({event.seq(), frame});
-    BroadcastLocked(frame);
+    group->push_back(std::move(frame));
   }
-  while (history_.size() > options_.resume_history) history_.pop_front();
+  if (!group->empty()) {
+    FrameGroup shared = std::move(group);
+    for (const auto& [id, subscriber] : subscribers_) subscriber->Send(shared);
+  }
+  while (!history_.empty() &&
+         (history_.size() > options_.resume_history || history_bytes_ > options_.resume_history_bytes)) {
+    history_bytes_ -= history_.front().frame->json.size();
+    history_.pop_front();
+  }
   snapshot_frame_.reset();
 }
 
@@ -189,7 +200,7 @@ Frame ProjectChannel::SnapshotFrameLocked() {
     v1::ProjectSnapshot snapshot = state_.ToSnapshot();
     snapshot.set_core_connected(core_connected_);
     *snapshot.mutable_core_changed_at() = core_changed_at_;
-    snapshot_frame_ = MakeFrame(SnapshotMessage(snapshot));
+    snapshot_frame_ = EncodeMessage(SnapshotMessage(snapshot));
   }
   return snapshot_frame_;
 }
@@ -209,8 +220,8 @@ Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_
                                 [](uint64_t s, const SentFrame& f) { return s < f.seq; });
   std::vector<absl::string_view> parts;
   parts.reserve(static_cast<size_t>(history_.end() - first));
-  for (auto it = first; it != history_.end(); ++it) parts.emplace_back(*it->frame);
-  return std::make_shared<const std::string>(JsonWithMessages(header, parts));
+  for (auto it = first; it != history_.end(); ++it) parts.emplace_back(it->frame->json);
+  return EncodeJson(JsonWithMessages(header, parts), header);
 }
 
 void ProjectChannel::Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
@@ -259,7 +270,7 @@ Frame ProjectChannel::HeartbeatFrameLocked() const {
   *heartbeat->mutable_server_time() = NowTimestamp();
   heartbeat->set_hub_connected(hub_connected_);
   *heartbeat->add_projects() = LivenessLocked();
-  return MakeFrame(message);
+  return EncodeMessage(message);
 }
 
 v1::ProjectLiveness ProjectChannel::Liveness() const {

@@ -29,6 +29,7 @@ class HubWatch;
 struct ChannelOptions {
   // Frames kept per project for dashboards to resume from.
   size_t resume_history = 10000;
+  size_t resume_history_bytes = 64 * 1024 * 1024;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
 };
@@ -97,6 +98,7 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   bool core_connected_ ABSL_GUARDED_BY(mu_) = false;
   google::protobuf::Timestamp core_changed_at_ ABSL_GUARDED_BY(mu_);
   std::deque<SentFrame> history_ ABSL_GUARDED_BY(mu_);
+  size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Built on demand, dropped on every change: a reconnect storm serializes
   // the snapshot once.
   Frame snapshot_frame_ ABSL_GUARDED_BY(mu_);

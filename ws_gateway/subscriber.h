@@ -3,12 +3,29 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include "nanokit/bridge/v1/websocket.pb.h"
 
 namespace nanokit::gateway {
 
-// A frame of the WebSocket protocol: one ServerMessage as JSON, built once
-// and shared by every connection that sends it.
-using Frame = std::shared_ptr<const std::string>;
+// One ServerMessage as JSON, built once and shared by every connection that
+// sends it, with what a connection needs to conflate it without parsing.
+struct EncodedMessage {
+  enum class Kind { kStatusUpdate, kLogStream, kHeartbeat, kOther };
+  std::string json;
+  Kind kind = Kind::kOther;
+  std::string project;
+  std::string resource_id;  // status_update and log_stream
+  uint64_t log_lines = 0;   // log_stream
+};
+using Frame = std::shared_ptr<const EncodedMessage>;
+// Frames that belong together (one hub batch): a connection queues them in
+// one step, so they leave in one WebSocket frame when they can.
+using FrameGroup = std::shared_ptr<const std::vector<Frame>>;
+
+Frame EncodeMessage(const bridge::v1::ServerMessage& message);
+Frame EncodeJson(std::string json, const bridge::v1::ServerMessage& header);
 
 // What a ProjectChannel delivers to: one WebSocket connection. Send must be
 // thread-safe and must not block; frames of one project arrive in order.
@@ -16,7 +33,8 @@ class Subscriber {
  public:
   virtual ~Subscriber() = default;
   virtual uint64_t id() const = 0;
-  virtual void Send(Frame frame) = 0;
+  virtual void Send(FrameGroup frames) = 0;
+  void Send(Frame frame) { Send(std::make_shared<const std::vector<Frame>>(1, std::move(frame))); }
 };
 
 }  // namespace nanokit::gateway

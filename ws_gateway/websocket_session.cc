@@ -134,51 +134,142 @@ void WebSocketSession::Unsubscribe(const std::string& project) {
   subscriptions_.erase(it);
 }
 
-void WebSocketSession::Reply(const v1::ServerMessage& message) {
-  Enqueue(std::make_shared<const std::string>(ToJson(message)));
+void WebSocketSession::Reply(const v1::ServerMessage& message) { Enqueue({EncodeMessage(message)}); }
+
+void WebSocketSession::Send(FrameGroup frames) {
+  net::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)] { self->Enqueue(*frames); });
 }
 
-void WebSocketSession::Send(Frame frame) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame)]() mutable {
-    self->Enqueue(std::move(frame));
-  });
+namespace {
+
+// Messages that only the newest of matters: a resource's status, a
+// project's heartbeat. Empty for those that must all arrive.
+std::string ConflationKey(const EncodedMessage& m) {
+  switch (m.kind) {
+    case EncodedMessage::Kind::kStatusUpdate: return absl::StrCat("s", m.project, "\n", m.resource_id);
+    case EncodedMessage::Kind::kHeartbeat: return absl::StrCat("h", m.project);
+    default: return "";
+  }
 }
 
-void WebSocketSession::Enqueue(Frame frame) {
+std::string LogKey(const EncodedMessage& m) { return absl::StrCat(m.project, "\n", m.resource_id); }
+
+// The same log_stream with more dropped lines counted. Only on the overflow
+// path, so parsing the shared JSON again is fine.
+Frame WithDroppedLines(const Frame& frame, uint64_t dropped) {
+  v1::ServerMessage message;
+  if (!google::protobuf::util::JsonStringToMessage(frame->json, &message).ok()) return frame;
+  auto* logs = message.mutable_log_stream();
+  logs->set_dropped_lines(logs->dropped_lines() + dropped);
+  return EncodeMessage(message);
+}
+
+constexpr std::string_view kBatchPrefix = "{\"type\":\"batch\",\"messages\":[";
+constexpr std::string_view kComma = ",";
+constexpr std::string_view kBatchSuffix = "]}";
+
+}  // namespace
+
+void WebSocketSession::Enqueue(const std::vector<Frame>& frames) {
   if (closing_ || closed_) return;
+  for (const Frame& frame : frames) EnqueueOne(frame);
   const auto& options = gateway_->options();
-  if (queue_.size() >= options.max_queued_messages || queued_bytes_ + frame->size() > options.max_queued_bytes) {
+  if (queued_bytes_ > options.max_queued_bytes || queue_.size() > options.max_queued_messages) {
     log::Warn("conn=", id_, " is not reading: ", queue_.size(), " messages (", queued_bytes_,
               " bytes) waiting; closing it");
     StartClose(websocket::close_code::try_again_later, "slow consumer: outbound queue full; resume to catch up");
     return;
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(std::move(frame));
-  if (!writing_) DoWrite();
+  if (!writing_) Flush();
 }
 
-void WebSocketSession::DoWrite() {
+void WebSocketSession::EnqueueOne(const Frame& frame) {
+  const std::string key = ConflationKey(*frame);
+  Frame* superseded = nullptr;
+  if (!key.empty()) {
+    auto it = latest_.find(key);
+    if (it != latest_.end()) superseded = it->second;
+  }
+  if (superseded != nullptr && *superseded != nullptr) {
+    queued_bytes_ -= (*superseded)->json.size();
+    *superseded = nullptr;
+  }
+  queue_.push_back(frame);
+  queued_bytes_ += frame->json.size();
+  if (!key.empty()) latest_[key] = &queue_.back();
+  if (frame->kind == EncodedMessage::Kind::kLogStream) {
+    queued_log_bytes_ += frame->json.size();
+    log_slots_.push_back(&queue_.back());
+    DropOldestLogs();
+  }
+}
+
+void WebSocketSession::DropOldestLogs() {
+  const size_t bound = gateway_->options().max_queued_log_bytes;
+  // The newest lines are always kept.
+  while (queued_log_bytes_ > bound && log_slots_.size() > 1) {
+    Frame* slot = log_slots_.front();
+    log_slots_.pop_front();
+    if (*slot == nullptr) continue;
+    dropped_lines_[LogKey(**slot)] += (*slot)->log_lines;
+    queued_log_bytes_ -= (*slot)->json.size();
+    queued_bytes_ -= (*slot)->json.size();
+    *slot = nullptr;
+  }
+}
+
+void WebSocketSession::Flush() {
+  in_flight_.clear();
+  for (Frame& frame : queue_) {
+    if (frame != nullptr) in_flight_.push_back(std::move(frame));
+  }
+  queue_.clear();
+  latest_.clear();
+  log_slots_.clear();
+  queued_bytes_ = 0;
+  queued_log_bytes_ = 0;
+  if (in_flight_.empty()) return;
+  if (!dropped_lines_.empty()) {
+    for (Frame& frame : in_flight_) {
+      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
+      auto it = dropped_lines_.find(LogKey(*frame));
+      if (it == dropped_lines_.end()) continue;
+      frame = WithDroppedLines(frame, it->second);
+      dropped_lines_.erase(it);
+    }
+  }
+  buffers_.clear();
+  if (in_flight_.size() == 1) {
+    buffers_.push_back(net::buffer(in_flight_[0]->json));
+  } else {
+    // {"type":"batch","messages":[m1,m2,...]}: canonical JSON of the batch,
+    // gathered from the shared buffers without copying them.
+    buffers_.reserve(in_flight_.size() * 2 + 1);
+    buffers_.push_back(net::buffer(kBatchPrefix.data(), kBatchPrefix.size()));
+    for (size_t i = 0; i < in_flight_.size(); ++i) {
+      if (i > 0) buffers_.push_back(net::buffer(kComma.data(), kComma.size()));
+      buffers_.push_back(net::buffer(in_flight_[i]->json));
+    }
+    buffers_.push_back(net::buffer(kBatchSuffix.data(), kBatchSuffix.size()));
+  }
   writing_ = true;
+  write_started_ = absl::Now();
   ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front()), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-    self->OnWrite(ec, n);
-  });
+  ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
 }
 
 void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
   writing_ = false;
+  in_flight_.clear();
   if (ec) {
     // The read side notices too and runs OnClosed.
     queue_.clear();
+    latest_.clear();
+    log_slots_.clear();
     queued_bytes_ = 0;
     return;
   }
-  if (!queue_.empty()) {
-    queued_bytes_ -= queue_.front()->size();
-    queue_.pop_front();
-  }
-  if (!queue_.empty() && !closing_) DoWrite();
+  if (!closing_) Flush();
 }
 
 void WebSocketSession::Close(websocket::close_code code, std::string reason) {
@@ -191,12 +282,12 @@ void WebSocketSession::StartClose(websocket::close_code code, std::string reason
   if (closing_ || closed_) return;
   closing_ = true;
   heartbeat_timer_.cancel();
-  // What is queued behind the write in flight is dropped: after a close
-  // frame nothing may follow. One close may run beside one write.
-  while (queue_.size() > (writing_ ? 1u : 0u)) {
-    queued_bytes_ -= queue_.back()->size();
-    queue_.pop_back();
-  }
+  // What waits behind the write in flight is dropped: after a close frame
+  // nothing may follow. One close may run beside one write.
+  queue_.clear();
+  latest_.clear();
+  log_slots_.clear();
+  queued_bytes_ = 0;
   ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {
     // The read loop ends with websocket::error::closed and runs OnClosed.
   });
@@ -206,6 +297,12 @@ void WebSocketSession::ArmHeartbeat() {
   heartbeat_timer_.expires_after(absl::ToChronoNanoseconds(gateway_->options().heartbeat_interval));
   heartbeat_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->closing_ || self->closed_) return;
+    if (self->writing_ && absl::Now() - self->write_started_ > self->gateway_->options().write_timeout) {
+      log::Warn("conn=", self->id_, " has not taken a write for ",
+                absl::FormatDuration(absl::Now() - self->write_started_), "; closing it");
+      self->StartClose(websocket::close_code::try_again_later, "slow consumer: write timed out; resume to catch up");
+      return;
+    }
     self->SendHeartbeat();
     self->ArmHeartbeat();
   });
@@ -233,6 +330,8 @@ void WebSocketSession::OnClosed() {
   for (auto& [project, channel] : subscriptions_) channel->Unsubscribe(id_);
   subscriptions_.clear();
   queue_.clear();
+  latest_.clear();
+  log_slots_.clear();
   queued_bytes_ = 0;
   gateway_->RemoveSession(id_);
   log::Info("conn=", id_, " closed");

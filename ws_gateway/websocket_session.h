@@ -15,6 +15,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
 #include "ws_gateway/project_channel.h"
 #include "ws_gateway/subscriber.h"
@@ -32,8 +33,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void Run(boost::beast::http::request<boost::beast::http::string_body> request);
 
   uint64_t id() const override { return id_; }
+  using Subscriber::Send;
   // Thread-safe.
-  void Send(Frame frame) override;
+  void Send(FrameGroup frames) override;
   // Thread-safe: closes the WebSocket with this code and reason.
   void Close(boost::beast::websocket::close_code code, std::string reason);
 
@@ -45,8 +47,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void Subscribe(const bridge::v1::ClientMessage& message);
   void Unsubscribe(const std::string& project);
   void Reply(const bridge::v1::ServerMessage& message);
-  void Enqueue(Frame frame);
-  void DoWrite();
+  void Enqueue(const std::vector<Frame>& frames);
+  void EnqueueOne(const Frame& frame);
+  void DropOldestLogs();
+  // Sends everything waiting: one message alone, several as one "batch"
+  // frame written straight from the shared buffers.
+  void Flush();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
   void ArmHeartbeat();
@@ -62,8 +68,21 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   std::string peer_;
 
   // Everything below is touched on the strand only.
+  //
+  // What waits for the socket, in order. A slot whose message was
+  // superseded (a newer status of the same resource, a newer heartbeat) or
+  // dropped (old log lines past the bound) is null. Element pointers stay
+  // valid while pushing at the back, so latest_ and log_slots_ point into it.
   std::deque<Frame> queue_;
   size_t queued_bytes_ = 0;
+  size_t queued_log_bytes_ = 0;
+  absl::flat_hash_map<std::string, Frame*> latest_;
+  std::deque<Frame*> log_slots_;
+  // Log lines dropped per resource, told in its next log_stream.
+  absl::flat_hash_map<std::string, uint64_t> dropped_lines_;
+  std::vector<Frame> in_flight_;
+  std::vector<boost::asio::const_buffer> buffers_;
+  absl::Time write_started_;
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;

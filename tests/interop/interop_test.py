@@ -55,11 +55,20 @@ class Checks:
             print(f"FAIL {name} {detail}")
 
 
+_unbatched = []
+
+
 async def read_message(ws, server_message_cls, json_format, timeout=10):
+    """The next ServerMessage; a "batch" frame is returned message by message."""
+    if _unbatched:
+        return _unbatched.pop(0)
     text = await asyncio.wait_for(ws.recv(), timeout)
     message = server_message_cls()
     json_format.Parse(text, message)  # strict: unknown fields fail
-    return message
+    if message.type != "batch":
+        return message
+    _unbatched.extend(message.messages)
+    return await read_message(ws, server_message_cls, json_format, timeout)
 
 
 async def run(args, checks):

@@ -15,9 +15,11 @@ absl::Status ClientState::ApplyEvent(const v1::ServerMessage& message) {
     return absl::FailedPreconditionError(absl::StrCat(message.type(), " for ", message.project(), " before its snapshot"));
   }
   ProjectState& state = it->second;
-  if (message.seq() != state.seq() + 1) {
-    return absl::DataLossError(absl::StrCat(message.project(), ": expected seq ", state.seq() + 1, ", got ",
-                                            message.seq(), " (", message.type(), ")"));
+  // Seqs only grow. They may skip: a status update superseded by a newer
+  // one of the same resource is not sent (conflation).
+  if (message.seq() <= state.seq()) {
+    return absl::DataLossError(absl::StrCat(message.project(), ": seq ", message.seq(), " after ", state.seq(),
+                                            " (", message.type(), "): a duplicate or out of order"));
   }
   v1::Event event;
   if (!ServerMessageToEvent(message, &event)) return absl::InvalidArgumentError("not an event");
@@ -53,6 +55,7 @@ absl::Status ClientState::Apply(const v1::ServerMessage& message) {
     return absl::OkStatus();
   }
   if (type == "batch") {
+    ++batches_;
     for (const v1::ServerMessage& inner : message.messages()) {
       if (auto status = Apply(inner); !status.ok()) return status;
     }

@@ -1,7 +1,7 @@
 #pragma once
 // What a dashboard knows: the state it builds by merging the ServerMessages
 // it receives, checked for the protocol's promises on the way (one reply per
-// subscribe, events in seq order with no gap and no duplicate).
+// subscribe, events in increasing seq order, never a duplicate).
 
 #include <map>
 #include <optional>
@@ -26,6 +26,7 @@ class ClientState {
   int snapshots() const { return snapshots_; }
   int resumes() const { return resumes_; }
   int events() const { return events_; }
+  int batches() const { return batches_; }
 
  private:
   absl::Status ApplyEvent(const bridge::v1::ServerMessage& message);
@@ -33,6 +34,7 @@ class ClientState {
   int snapshots_ = 0;
   int resumes_ = 0;
   int events_ = 0;
+  int batches_ = 0;
 };
 
 // Compares what a client merged with the hub's snapshot, ignoring liveness.

@@ -124,15 +124,26 @@ absl::StatusOr<std::string> WsClient::Read(absl::Duration timeout) {
 }
 
 absl::StatusOr<v1::ServerMessage> WsClient::ReadMessage(absl::Duration timeout) {
+  if (!unbatched_.empty()) {
+    v1::ServerMessage next = std::move(unbatched_.front());
+    unbatched_.pop_front();
+    return next;
+  }
   auto text = Read(timeout);
   if (!text.ok()) return text.status();
+  ++frames_;
   v1::ServerMessage message;
   // Strict: an unknown field would mean the server wrote outside the schema.
   auto status = google::protobuf::util::JsonStringToMessage(*text, &message);
   if (!status.ok()) {
     return absl::DataLossError(absl::StrCat("not a ServerMessage: ", status.message().as_string(), ": ", *text));
   }
-  return message;
+  if (message.type() != "batch") return message;
+  ++batches_;
+  batched_messages_ += message.messages_size();
+  if (message.messages_size() == 0) return absl::DataLossError("an empty batch");
+  for (auto& inner : *message.mutable_messages()) unbatched_.push_back(std::move(inner));
+  return ReadMessage(timeout);
 }
 
 absl::StatusOr<v1::ServerMessage> WsClient::ReadUntil(const std::function<bool(const v1::ServerMessage&)>& pred,

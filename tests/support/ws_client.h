@@ -3,6 +3,7 @@
 // read that times out stays pending and the next Read continues it.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -47,8 +48,14 @@ class WsClient {
   // The next frame's text. DeadlineExceeded on timeout; another error once
   // the connection is closed (see close_code()).
   absl::StatusOr<std::string> Read(absl::Duration timeout = absl::Seconds(5));
-  // The next frame, parsed as a ServerMessage with protobuf's JSON parser.
+  // The next message, parsed as a ServerMessage with protobuf's JSON
+  // parser. A "batch" frame is returned message by message.
   absl::StatusOr<bridge::v1::ServerMessage> ReadMessage(absl::Duration timeout = absl::Seconds(5));
+  // Frames read so far, and how many of them were batches of how many
+  // messages in all.
+  int frames() const { return frames_; }
+  int batches() const { return batches_; }
+  int batched_messages() const { return batched_messages_; }
   // Reads until a message satisfies pred; the others are passed to seen.
   absl::StatusOr<bridge::v1::ServerMessage> ReadUntil(
       const std::function<bool(const bridge::v1::ServerMessage&)>& pred, absl::Duration timeout,
@@ -75,6 +82,10 @@ class WsClient {
   std::optional<int> close_code_;
   std::string close_reason_;
   bool open_ = false;
+  std::deque<bridge::v1::ServerMessage> unbatched_;
+  int frames_ = 0;
+  int batches_ = 0;
+  int batched_messages_ = 0;
 };
 
 }  // namespace nanokit::testing

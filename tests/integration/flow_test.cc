@@ -1,0 +1,212 @@
+// Deduplication without flicker, and bounded slow consumers: conflation of
+// status updates per connection, batches, and the log bound.
+#include <gtest/gtest.h>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "core_client/hub_publisher.h"
+#include "nanokit/bridge/v1/ingest.grpc.pb.h"
+#include "tests/support/client_state.h"
+#include "tests/support/stack.h"
+
+namespace nanokit::testing {
+namespace {
+
+namespace v1 = nanokit::bridge::v1;
+
+class FlowTest : public ::testing::Test {
+ protected:
+  void Start(std::vector<std::string> gateway_flags = {}) {
+    ASSERT_TRUE(stack_.StartHub({"--in-memory", "--history-events", "2000"}).ok());
+    ASSERT_TRUE(stack_.StartGateway(gateway_flags).ok());
+  }
+
+  std::unique_ptr<WsClient> Subscribe(ClientState* state) {
+    auto client = stack_.ConnectClient();
+    EXPECT_TRUE(client.ok());
+    EXPECT_TRUE((*client)->SendText(R"({"type":"subscribe","project":"demo"})").ok());
+    auto snapshot = (*client)->ReadMessage();
+    EXPECT_TRUE(snapshot.ok());
+    EXPECT_TRUE(state->Apply(*snapshot).ok());
+    return *std::move(client);
+  }
+
+  // Publishes one request straight through IngestService.
+  void PublishRaw(const std::vector<v1::Event>& events) {
+    auto ingest = v1::IngestService::NewStub(stack_.HubChannel());
+    grpc::ClientContext context;
+    stack_.Authorize(&context);
+    auto stream = ingest->Publish(&context);
+    v1::PublishRequest request;
+    request.set_source("raw-" + std::to_string(next_source_++));
+    for (const v1::Event& e : events) *request.add_events() = e;
+    ASSERT_TRUE(stream->Write(request));
+    v1::PublishResponse response;
+    ASSERT_TRUE(stream->Read(&response));
+    stream->WritesDone();
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+
+  // Reads (merging) until the client reaches the hub's seq, then compares.
+  void Converge(WsClient& client, ClientState& state, std::vector<v1::ServerMessage>* seen = nullptr) {
+    auto hub = stack_.GetSnapshot("demo");
+    ASSERT_TRUE(hub.ok());
+    while (state.seq("demo") < hub->seq()) {
+      auto m = client.ReadMessage(absl::Seconds(15));
+      ASSERT_TRUE(m.ok()) << m.status() << " at " << state.seq("demo") << " of " << hub->seq();
+      ASSERT_TRUE(state.Apply(*m).ok()) << state.Apply(*m);
+      if (seen) seen->push_back(*m);
+    }
+    EXPECT_EQ(DiffSnapshots(*hub, state.project("demo").ToSnapshot()), "");
+  }
+
+  core::HubPublisherOptions PublisherOptions() {
+    core::HubPublisherOptions options;
+    options.target = stack_.hub_address();
+    options.token = stack_.token();
+    return options;
+  }
+
+  TestStack stack_;
+  int next_source_ = 0;
+};
+
+v1::Event Status(const std::string& resource, v1::Status status, const std::string& message, uint64_t source_seq) {
+  v1::Event e;
+  e.set_project("demo");
+  e.set_source_seq(source_seq);
+  e.mutable_status_update()->set_resource_id(resource);
+  e.mutable_status_update()->set_status(status);
+  e.mutable_status_update()->set_message(message);
+  return e;
+}
+
+TEST_F(FlowTest, ThousandRapidUpdatesArriveAsFarFewerMessagesEndingAtTheLast) {
+  Start();
+  ClientState state;
+  auto client = Subscribe(&state);
+  core::ActivityManager activity("demo");
+  core::HubPublisher publisher(PublisherOptions());
+  publisher.Attach(&activity);
+  for (int i = 0; i < 1000; ++i) activity.SetStatus("web", i % 2 ? v1::DEPLOYING : v1::HEALTHY, std::to_string(i));
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(10)));
+  std::vector<v1::ServerMessage> seen;
+  Converge(*client, state, &seen);
+  int updates = 0;
+  for (const auto& m : seen) updates += m.type() == "status_update";
+  EXPECT_LT(updates, 100) << "1000 updates should be conflated";
+  EXPECT_GE(updates, 1);
+  EXPECT_EQ(state.project("demo").Find("web")->message(), "999");
+  EXPECT_EQ(stack_.GetSnapshot("demo")->seq(), 1000u);
+}
+
+TEST_F(FlowTest, RepeatingTheSameStatusIsNotRebroadcast) {
+  Start();
+  ClientState state;
+  auto client = Subscribe(&state);
+  PublishRaw({Status("web", v1::HEALTHY, "up", 1), Status("web", v1::HEALTHY, "up", 2)});
+  PublishRaw({Status("web", v1::HEALTHY, "up", 1)});
+  EXPECT_EQ(stack_.GetSnapshot("demo")->seq(), 1u);
+  auto first = client->ReadUntil([](const v1::ServerMessage& m) { return m.type() != "heartbeat"; }, absl::Seconds(5));
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->type(), "status_update");
+  auto second = client->ReadUntil([](const v1::ServerMessage& m) { return m.type() != "heartbeat"; },
+                                  absl::Seconds(1));
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kDeadlineExceeded) << second->DebugString();
+}
+
+TEST_F(FlowTest, FiftyResourcesChangingAtOnceArriveInOneBatch) {
+  Start();
+  ClientState state;
+  auto client = Subscribe(&state);
+  std::vector<v1::Event> events;
+  for (uint64_t i = 0; i < 50; ++i) events.push_back(Status("svc" + std::to_string(i), v1::HEALTHY, "ok", i + 1));
+  PublishRaw(events);
+  // Read raw frames: the 50 status updates must share one.
+  const uint64_t target = stack_.GetSnapshot("demo")->seq();
+  int frames_with_updates = 0;
+  int updates = 0;
+  while (state.seq("demo") < target) {
+    auto text = client->Read(absl::Seconds(5));
+    ASSERT_TRUE(text.ok()) << text.status();
+    v1::ServerMessage frame;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &frame).ok());
+    ASSERT_TRUE(state.Apply(frame).ok());
+    int in_frame = frame.type() == "status_update" ? 1 : 0;
+    for (const auto& m : frame.messages()) in_frame += m.type() == "status_update";
+    frames_with_updates += in_frame > 0;
+    updates += in_frame;
+  }
+  EXPECT_EQ(frames_with_updates, 1);
+  EXPECT_EQ(updates, 50);
+  EXPECT_EQ(state.project("demo").resource_count(), 50u);
+}
+
+TEST_F(FlowTest, AClientThatStopsReadingLosesOldLogLinesAndIsToldHowMany) {
+  Start({"--max-log-bytes", "200000"});
+  ClientState stalled_state, reader_state;
+  auto stalled = Subscribe(&stalled_state);
+  auto reader = Subscribe(&reader_state);
+  core::ActivityManager activity("demo");
+  core::HubPublisher publisher(PublisherOptions());
+  publisher.Attach(&activity);
+  constexpr int kEvents = 2000;
+  constexpr int kLinesPerEvent = 20;
+  const std::string padding(200, '.');
+  const size_t rss_before = ResidentBytes(stack_.gateway()->pid());
+  // About 8 MB of output, more than the stalled socket and the bound hold.
+  for (int i = 0; i < kEvents; ++i) {
+    std::vector<std::string> lines;
+    for (int j = 0; j < kLinesPerEvent; ++j) lines.push_back(std::to_string(i * kLinesPerEvent + j) + padding);
+    activity.AppendLogs("web", std::move(lines));
+    if (i % 200 == 0) {
+      // The reading client keeps up all along.
+      ASSERT_TRUE(publisher.Flush(absl::Seconds(10)));
+      Converge(*reader, reader_state);
+    }
+  }
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
+  Converge(*reader, reader_state);
+  const size_t rss_after = ResidentBytes(stack_.gateway()->pid());
+#ifndef __SANITIZE_ADDRESS__
+  EXPECT_LT(rss_after, rss_before + 64 * 1024 * 1024) << rss_before << " -> " << rss_after;
+#else
+  (void)rss_before;
+  (void)rss_after;
+#endif
+
+  // Now the stalled client reads: every line either arrives or is counted.
+  uint64_t received = 0, dropped = 0;
+  std::vector<v1::ServerMessage> seen;
+  Converge(*stalled, stalled_state, &seen);
+  for (const auto& m : seen) {
+    if (m.type() != "log_stream") continue;
+    received += static_cast<uint64_t>(m.log_stream().lines_size());
+    dropped += m.log_stream().dropped_lines();
+  }
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(received + dropped, static_cast<uint64_t>(kEvents * kLinesPerEvent));
+  EXPECT_EQ(DiffSnapshots(*stack_.GetSnapshot("demo"), stalled_state.project("demo").ToSnapshot()), "");
+}
+
+TEST_F(FlowTest, AClientWhoseWritesStallIsClosedWith1013) {
+  // Bounds high enough that everything goes to the socket, which stalls.
+  Start({"--write-timeout", "1s", "--heartbeat-interval", "200ms", "--max-log-bytes", "100000000",
+         "--max-queued-bytes", "200000000"});
+  ClientState stalled_state;
+  auto stalled = Subscribe(&stalled_state);
+  core::ActivityManager activity("demo");
+  core::HubPublisher publisher(PublisherOptions());
+  publisher.Attach(&activity);
+  // Far more than loopback's socket buffers hold, so a write stays pending.
+  const std::string padding(4000, '.');
+  for (int i = 0; i < 10000; ++i) activity.AppendLogs("web", {std::to_string(i) + padding});
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
+  absl::SleepFor(absl::Seconds(2));
+  auto end = stalled->ReadUntil([](const v1::ServerMessage&) { return false; }, absl::Seconds(20));
+  EXPECT_EQ(end.status().code(), absl::StatusCode::kUnavailable) << end.status();
+  EXPECT_NE(stack_.GatewayLog().find("has not taken a write"), std::string::npos) << stack_.GatewayLog();
+}
+
+}  // namespace
+}  // namespace nanokit::testing

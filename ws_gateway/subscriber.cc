@@ -1,0 +1,34 @@
+#include "ws_gateway/subscriber.h"
+
+#include "common/server_message.h"
+
+namespace nanokit::gateway {
+
+namespace v1 = nanokit::bridge::v1;
+
+Frame EncodeJson(std::string json, const v1::ServerMessage& header) {
+  auto frame = std::make_shared<EncodedMessage>();
+  frame->json = std::move(json);
+  frame->project = header.project();
+  switch (header.payload_case()) {
+    case v1::ServerMessage::kStatusUpdate:
+      frame->kind = EncodedMessage::Kind::kStatusUpdate;
+      frame->resource_id = header.status_update().resource_id();
+      break;
+    case v1::ServerMessage::kLogStream:
+      frame->kind = EncodedMessage::Kind::kLogStream;
+      frame->resource_id = header.log_stream().resource_id();
+      frame->log_lines = static_cast<uint64_t>(header.log_stream().lines_size());
+      break;
+    case v1::ServerMessage::kHeartbeat:
+      frame->kind = EncodedMessage::Kind::kHeartbeat;
+      break;
+    default:
+      break;
+  }
+  return frame;
+}
+
+Frame EncodeMessage(const v1::ServerMessage& message) { return EncodeJson(ToJson(message), message); }
+
+}  // namespace nanokit::gateway
