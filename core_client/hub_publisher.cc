@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <random>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
@@ -179,16 +180,76 @@ void HubPublisher::Publish(v1::Event event) {
     event.set_source(source_);
     event.set_source_seq(next_source_seq_++);
     event.clear_seq();
+    if (event.has_log_stream()) {
+      // Lines this resource lost to an earlier overflow are told here.
+      auto it = pending_dropped_lines_.find(ResourceKey(event.project(), event.log_stream().resource_id()));
+      if (it != pending_dropped_lines_.end()) {
+        event.mutable_log_stream()->set_dropped_lines(event.log_stream().dropped_lines() + it->second);
+        pending_dropped_lines_.erase(it);
+      }
+    }
     buffered_bytes_ += event.ByteSizeLong();
     unacked_.push_back(std::move(event));
-    // During an outage the buffer is bounded: the oldest events go first.
-    while (buffered_bytes_ > options_.max_buffer_bytes && unacked_.size() > 1) {
-      buffered_bytes_ -= unacked_.front().ByteSizeLong();
-      unacked_.pop_front();
+    if (buffered_bytes_ > options_.max_buffer_bytes) ShrinkBufferLocked();
+  }
+  MaybeWrite();
+}
+
+std::string HubPublisher::ResourceKey(const std::string& project, const std::string& resource_id) {
+  return absl::StrCat(project, "\n", resource_id);
+}
+
+void HubPublisher::ShrinkBufferLocked() {
+  // Only what has not been sent on the current stream may change; during an
+  // outage that is everything unacknowledged.
+  auto unsent = std::upper_bound(unacked_.begin(), unacked_.end(), sent_upto_,
+                                 [](uint64_t seq, const v1::Event& e) { return seq < e.source_seq(); });
+  const size_t first = static_cast<size_t>(unsent - unacked_.begin());
+
+  // 1. Conflate: of the unsent status updates of a resource only the newest
+  //    matters, so the final status of every resource survives any outage.
+  absl::flat_hash_set<std::string> newer_status;
+  std::vector<bool> keep(unacked_.size(), true);
+  for (size_t i = unacked_.size(); i-- > first;) {
+    const v1::Event& e = unacked_[i];
+    if (!e.has_status_update()) continue;
+    if (!newer_status.insert(ResourceKey(e.project(), e.status_update().resource_id())).second) {
+      keep[i] = false;
+      buffered_bytes_ -= e.ByteSizeLong();
       ++dropped_;
     }
   }
-  MaybeWrite();
+  // 2. Then the oldest unsent log lines go, counted per resource; the next
+  //    log_stream of that resource that is kept carries the count. Shrink
+  //    to three quarters so this does not run on every publish.
+  const size_t target = options_.max_buffer_bytes / 4 * 3;
+  absl::flat_hash_map<std::string, uint64_t> dropped_lines;
+  for (size_t i = first; i + 1 < unacked_.size() && buffered_bytes_ > target; ++i) {
+    v1::Event& e = unacked_[i];
+    if (!keep[i] || !e.has_log_stream()) continue;
+    dropped_lines[ResourceKey(e.project(), e.log_stream().resource_id())] +=
+        static_cast<uint64_t>(e.log_stream().lines_size()) + e.log_stream().dropped_lines();
+    keep[i] = false;
+    buffered_bytes_ -= e.ByteSizeLong();
+    ++dropped_;
+  }
+  std::deque<v1::Event> kept;
+  for (size_t i = 0; i < unacked_.size(); ++i) {
+    if (!keep[i]) continue;
+    v1::Event& e = unacked_[i];
+    if (e.has_log_stream() && !dropped_lines.empty()) {
+      auto it = dropped_lines.find(ResourceKey(e.project(), e.log_stream().resource_id()));
+      if (it != dropped_lines.end()) {
+        buffered_bytes_ -= e.ByteSizeLong();
+        e.mutable_log_stream()->set_dropped_lines(e.log_stream().dropped_lines() + it->second);
+        buffered_bytes_ += e.ByteSizeLong();
+        dropped_lines.erase(it);
+      }
+    }
+    kept.push_back(std::move(e));
+  }
+  unacked_ = std::move(kept);
+  for (auto& [key, lines] : dropped_lines) pending_dropped_lines_[key] += lines;
 }
 
 void HubPublisher::MaybeWrite() {

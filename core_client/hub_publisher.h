@@ -16,6 +16,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core_client/activity_manager.h"
@@ -29,6 +30,9 @@ struct HubPublisherOptions {
   std::string token;
   // Names this publisher instance; empty picks HOST/PID/RANDOM.
   std::string source;
+  // Bound of what waits for the hub. Past it, status updates are conflated
+  // (the newest per resource stays) and the oldest log lines are dropped and
+  // counted in the next log_stream of their resource.
   size_t max_buffer_bytes = 64 * 1024 * 1024;
   size_t max_batch_events = 1000;
   size_t max_batch_bytes = 1024 * 1024;
@@ -58,7 +62,8 @@ class HubPublisher {
   struct Stats {
     uint64_t published = 0;
     uint64_t acknowledged = 0;
-    // Events dropped because the buffer was full during an outage.
+    // Events left out because the buffer was full during an outage: status
+    // updates superseded by a newer one, and the oldest log lines.
     uint64_t dropped = 0;
     bool connected = false;
     size_t buffered_bytes = 0;
@@ -77,6 +82,10 @@ class HubPublisher {
   // Fills request with the next events to send on stream; false if none.
   bool PrepareWriteLocked(bridge::v1::PublishRequest* request, bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAck(uint64_t acked);
+  // Over the buffer bound: conflates unsent status updates, then drops the
+  // oldest unsent log lines and counts them.
+  void ShrinkBufferLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static std::string ResourceKey(const std::string& project, const std::string& resource_id);
   // The current stream has ended (and is already deleted).
   void OnStreamDone(const grpc::Status& status);
 
@@ -96,6 +105,8 @@ class HubPublisher {
   // Highest source_seq written on the current stream.
   uint64_t sent_upto_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
+  // Log lines dropped for a resource none of whose log events survived.
+  absl::flat_hash_map<std::string, uint64_t> pending_dropped_lines_ ABSL_GUARDED_BY(mu_);
   bool projects_changed_ ABSL_GUARDED_BY(mu_) = false;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;

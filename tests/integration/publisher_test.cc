@@ -59,6 +59,44 @@ TEST(HubPublisherTest, BuffersWhileTheHubIsDownAndDeliversWhenItComes) {
   EXPECT_EQ(snapshot->resources(0).status(), v1::HEALTHY);
 }
 
+TEST(HubPublisherTest, ALongOutageKeepsTheFinalStatusOfEveryResourceAndCountsLostLines) {
+  TestStack stack;
+  ASSERT_TRUE(stack.StartHub().ok());
+  ASSERT_EQ(stack.StopHub(SIGKILL), 128 + SIGKILL);
+  auto options = Options(stack);
+  options.max_buffer_bytes = 64 * 1024;
+  core::ActivityManager activity("demo");
+  core::HubPublisher publisher(options);
+  publisher.Attach(&activity);
+  const std::string padding(100, '.');
+  for (int i = 0; i < 5000; ++i) {
+    const std::string resource = "r" + std::to_string(i % 10);
+    activity.SetStatus(resource, i % 2 ? v1::DEPLOYING : v1::HEALTHY, std::to_string(i) + padding);
+    activity.AppendLogs("web", {std::to_string(i) + padding});
+  }
+  EXPECT_LE(publisher.stats().buffered_bytes, options.max_buffer_bytes + 4096);
+  EXPECT_GT(publisher.stats().dropped, 0u);
+
+  ASSERT_TRUE(stack.StartHub().ok());
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(10)));
+  auto snapshot = stack.GetSnapshot("demo");
+  ASSERT_TRUE(snapshot.ok());
+  for (const v1::ResourceState& r : snapshot->resources()) {
+    if (r.resource_id() == "web") {
+      // The newest lines survive.
+      ASSERT_GT(r.recent_logs_size(), 0);
+      EXPECT_EQ(r.recent_logs(r.recent_logs_size() - 1).text(), "4999" + padding);
+      continue;
+    }
+    // r0..r9: each ends at its last status (r9's last is i = 4999).
+    const int index = std::stoi(r.resource_id().substr(1));
+    const int last = 4990 + index;
+    EXPECT_EQ(r.message(), std::to_string(last) + padding) << r.resource_id();
+    EXPECT_EQ(r.status(), last % 2 ? v1::DEPLOYING : v1::HEALTHY);
+  }
+  EXPECT_EQ(snapshot->resources_size(), 11);
+}
+
 TEST(HubPublisherTest, TheHubDropsWhatARetryResends) {
   TestStack stack;
   ASSERT_TRUE(stack.StartHub().ok());
