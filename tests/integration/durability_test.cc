@@ -16,28 +16,6 @@ namespace {
 
 namespace v1 = nanokit::bridge::v1;
 
-// Every event the hub holds for project, read back through Watch from seq 0.
-std::vector<v1::Event> History(TestStack& stack, const std::string& project, const std::string& epoch,
-                               uint64_t upto) {
-  auto stub = v1::WatchService::NewStub(stack.HubChannel());
-  grpc::ClientContext context;
-  stack.Authorize(&context);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  v1::WatchRequest request;
-  request.set_project(project);
-  request.set_epoch(epoch);
-  request.set_after_seq(0);
-  auto reader = stub->Watch(&context, request);
-  std::vector<v1::Event> events;
-  v1::WatchResponse response;
-  while ((events.empty() || events.back().seq() < upto) && reader->Read(&response)) {
-    EXPECT_FALSE(response.has_snapshot()) << "the history should reach back to seq 1";
-    for (const v1::Event& e : response.events().events()) events.push_back(e);
-  }
-  context.TryCancel();
-  return events;
-}
-
 TEST(DurabilityTest, KillNineUnderLoadLosesNoAcknowledgedEventAndDuplicatesNone) {
   TestStack stack;
   ASSERT_TRUE(stack.StartHub({"--heartbeat-interval", "500ms", "--snapshot-every", "500"}).ok());
@@ -85,7 +63,7 @@ TEST(DurabilityTest, KillNineUnderLoadLosesNoAcknowledgedEventAndDuplicatesNone)
   ASSERT_TRUE(hub.ok());
   EXPECT_EQ(hub->epoch(), first->epoch()) << "a durable hub keeps its epoch";
   // Exactly once into the history: every published event, once, in order.
-  std::vector<v1::Event> history = History(stack, "demo", hub->epoch(), hub->seq());
+  std::vector<v1::Event> history = HubHistory(stack, "demo", hub->epoch(), hub->seq());
   ASSERT_EQ(history.size(), hub->seq());
   std::set<uint64_t> source_seqs;
   for (size_t i = 0; i < history.size(); ++i) {

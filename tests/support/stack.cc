@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/token.h"
+#include "gtest/gtest.h"
 
 namespace nanokit::testing {
 
@@ -140,6 +141,30 @@ absl::StatusOr<v1::ProjectSnapshot> TestStack::GetSnapshot(const std::string& pr
   grpc::Status status = stub->GetSnapshot(&context, request, &snapshot);
   if (!status.ok()) return absl::UnavailableError(status.error_message());
   return snapshot;
+}
+
+std::vector<v1::Event> HubHistory(TestStack& stack, const std::string& project, const std::string& epoch,
+                                  uint64_t upto) {
+  auto stub = v1::WatchService::NewStub(stack.HubChannel());
+  grpc::ClientContext context;
+  stack.Authorize(&context);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::WatchRequest request;
+  request.set_project(project);
+  request.set_epoch(epoch);
+  request.set_after_seq(0);
+  auto reader = stub->Watch(&context, request);
+  std::vector<v1::Event> events;
+  v1::WatchResponse response;
+  while ((events.empty() || events.back().seq() < upto) && reader->Read(&response)) {
+    if (response.has_snapshot()) {
+      ADD_FAILURE() << "the hub's history does not reach back to seq 1";
+      break;
+    }
+    for (const v1::Event& e : response.events().events()) events.push_back(e);
+  }
+  context.TryCancel();
+  return events;
 }
 
 size_t ResidentBytes(pid_t pid) {

@@ -84,6 +84,12 @@ class TestStack {
   std::vector<std::string> hub_flags_;
 };
 
+// Every event the hub holds for project, read back through Watch from seq 0
+// in (epoch), up to seq upto. Fails the test if the hub answers with a
+// snapshot instead (its history no longer reaches back to seq 1).
+std::vector<bridge::v1::Event> HubHistory(TestStack& stack, const std::string& project, const std::string& epoch,
+                                          uint64_t upto);
+
 // Reads the resident set size of a process, in bytes.
 size_t ResidentBytes(pid_t pid);
 
