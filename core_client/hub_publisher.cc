@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/hub_channel.h"
 #include "common/log.h"
 
 namespace nanokit::core {
@@ -127,17 +128,7 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
 
 HubPublisher::HubPublisher(HubPublisherOptions options)
     : options_(std::move(options)), source_(options_.source.empty() ? DefaultSourceName() : options_.source) {
-  grpc::ChannelArguments args;
-  // Notice a dead hub within seconds, not minutes.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  // Our own loop does the backoff; gRPC should retry the socket quickly.
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  channel_ = grpc::CreateCustomChannel(options_.target, grpc::InsecureChannelCredentials(), args);
+  channel_ = CreateHubChannel(options_.target);
   stub_ = v1::IngestService::NewStub(channel_);
   runner_ = std::thread([this] { Run(); });
 }

@@ -1,19 +1,12 @@
 #include "ws_gateway/hub_link.h"
 
+#include "common/hub_channel.h"
+
 namespace nanokit::gateway {
 
 HubLink::HubLink(const std::string& target, std::string token) : target_(target), token_(std::move(token)) {
-  grpc::ChannelArguments args;
-  // Notice a dead hub within seconds.
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
-  args.SetMaxReceiveMessageSize(64 * 1024 * 1024);
-  channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  // Snapshots of big projects exceed gRPC's 4 MiB default.
+  channel_ = CreateHubChannel(target, 64 * 1024 * 1024);
   stub_ = bridge::v1::WatchService::NewStub(channel_);
 }
 

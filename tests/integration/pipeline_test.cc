@@ -13,15 +13,6 @@ namespace {
 
 namespace v1 = nanokit::bridge::v1;
 
-v1::ClientMessage Subscribe(const std::string& project, const std::string& epoch = "", uint64_t after_seq = 0) {
-  v1::ClientMessage message;
-  message.set_type("subscribe");
-  message.set_project(project);
-  message.set_epoch(epoch);
-  message.set_after_seq(after_seq);
-  return message;
-}
-
 // Reads until the client has reached the hub's seq for project, then
 // compares their states.
 void ExpectConverged(WsClient& client, ClientState& state, TestStack& stack, const std::string& project) {
@@ -48,7 +39,7 @@ TEST_F(PipelineTest, DemoReachesTheDashboardAsSnapshotThenEveryEventType) {
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok()) << client.status();
   EXPECT_EQ((*client)->negotiated_subprotocol(), "nanokit.v1");
-  ASSERT_TRUE((*client)->Send(Subscribe("demo")).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
   ClientState state;
   auto first = (*client)->ReadMessage();
   ASSERT_TRUE(first.ok()) << first.status();
@@ -93,9 +84,9 @@ TEST_F(PipelineTest, EachClientGetsOnlyItsProjectsAndConverges) {
   auto both = stack_.ConnectClient();
   auto one = stack_.ConnectClient();
   ASSERT_TRUE(both.ok() && one.ok());
-  ASSERT_TRUE((*both)->Send(Subscribe("alpha")).ok());
-  ASSERT_TRUE((*both)->Send(Subscribe("beta")).ok());
-  ASSERT_TRUE((*one)->Send(Subscribe("beta")).ok());
+  ASSERT_TRUE((*both)->Send(SubscribeMessage("alpha")).ok());
+  ASSERT_TRUE((*both)->Send(SubscribeMessage("beta")).ok());
+  ASSERT_TRUE((*one)->Send(SubscribeMessage("beta")).ok());
   ClientState both_state, one_state;
   for (int i = 0; i < 2; ++i) {
     auto m = (*both)->ReadMessage();
@@ -125,7 +116,7 @@ TEST_F(PipelineTest, EachClientGetsOnlyItsProjectsAndConverges) {
 TEST_F(PipelineTest, UnsubscribeStopsTheProjectsMessages) {
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->Send(Subscribe("demo")).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
   ASSERT_TRUE((*client)->ReadMessage().ok());
   v1::ClientMessage unsubscribe;
   unsubscribe.set_type("unsubscribe");
@@ -141,7 +132,7 @@ TEST_F(PipelineTest, UnsubscribeStopsTheProjectsMessages) {
 TEST_F(PipelineTest, HealthzReportsTheHubConnection) {
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->Send(Subscribe("demo")).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
   ASSERT_TRUE((*client)->ReadMessage().ok());
   auto health = HttpGet(stack_.gateway_port(), "/healthz");
   ASSERT_TRUE(health.ok()) << health.status();

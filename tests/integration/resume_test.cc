@@ -2,8 +2,6 @@
 // changes when the gateway can serve them, else a snapshot.
 #include <gtest/gtest.h>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "tests/support/client_state.h"
 #include "tests/support/stack.h"
 
@@ -11,17 +9,6 @@ namespace nanokit::testing {
 namespace {
 
 namespace v1 = nanokit::bridge::v1;
-
-std::string SubscribeJson(const std::string& project, const std::string& epoch = "", uint64_t after = 0) {
-  v1::ClientMessage m;
-  m.set_type("subscribe");
-  m.set_project(project);
-  m.set_epoch(epoch);
-  m.set_after_seq(after);
-  std::string out;
-  (void)google::protobuf::util::MessageToJsonString(m, &out);
-  return out;
-}
 
 class ResumeTest : public ::testing::Test {
  protected:
@@ -45,7 +32,7 @@ TEST_F(ResumeTest, ResumeGetsExactlyTheMissedChangesThenLiveOnes) {
   {
     auto client = stack_.ConnectClient();
     ASSERT_TRUE(client.ok());
-    ASSERT_TRUE((*client)->SendText(SubscribeJson("demo")).ok());
+    ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
     auto snapshot = Next(**client);
     ASSERT_TRUE(snapshot.ok());
     ASSERT_TRUE(state.Apply(*snapshot).ok());
@@ -66,7 +53,7 @@ TEST_F(ResumeTest, ResumeGetsExactlyTheMissedChangesThenLiveOnes) {
 
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo", state.epoch("demo"), state.seq("demo"))).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo", state.epoch("demo"), state.seq("demo"))).ok());
   auto resumed = Next(**client);
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   ASSERT_EQ(resumed->type(), "resumed");
@@ -91,10 +78,10 @@ TEST_F(ResumeTest, ResumeAtTheCurrentSeqIsAnEmptyResumed) {
   Emit("web", "HEALTHY");
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo")).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
   auto snapshot = Next(**client);
   ASSERT_TRUE(snapshot.ok());
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo", snapshot->epoch(), snapshot->seq())).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo", snapshot->epoch(), snapshot->seq())).ok());
   auto resumed = Next(**client);
   ASSERT_TRUE(resumed.ok());
   EXPECT_EQ(resumed->type(), "resumed");
@@ -106,11 +93,11 @@ TEST_F(ResumeTest, AnUnknownEpochOrFutureSeqGetsASnapshot) {
   Emit("web", "HEALTHY");
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo", "not-an-epoch", 0)).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo", "not-an-epoch", 0)).ok());
   auto first = Next(**client);
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(first->type(), "snapshot");
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo", first->epoch(), first->seq() + 100)).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo", first->epoch(), first->seq() + 100)).ok());
   auto second = Next(**client);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->type(), "snapshot");
@@ -121,7 +108,7 @@ TEST_F(ResumeTest, AfterAGatewayRestartClientsResumeOrResync) {
   Emit("web", "HEALTHY");
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo")).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
   auto snapshot = Next(**client);
   ASSERT_TRUE(snapshot.ok());
   ASSERT_EQ(stack_.StopGateway(SIGKILL), 128 + SIGKILL);
@@ -130,7 +117,7 @@ TEST_F(ResumeTest, AfterAGatewayRestartClientsResumeOrResync) {
   // Up to date: nothing missed, nothing to resend.
   auto again = stack_.ConnectClient();
   ASSERT_TRUE(again.ok());
-  ASSERT_TRUE((*again)->SendText(SubscribeJson("demo", snapshot->epoch(), snapshot->seq())).ok());
+  ASSERT_TRUE((*again)->Send(SubscribeMessage("demo", snapshot->epoch(), snapshot->seq())).ok());
   auto reply = Next(**again);
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->type(), "resumed");
@@ -140,7 +127,7 @@ TEST_F(ResumeTest, AfterAGatewayRestartClientsResumeOrResync) {
   Emit("db", "PENDING");
   auto behind = stack_.ConnectClient();
   ASSERT_TRUE(behind.ok());
-  ASSERT_TRUE((*behind)->SendText(SubscribeJson("demo", snapshot->epoch(), 0)).ok());
+  ASSERT_TRUE((*behind)->Send(SubscribeMessage("demo", snapshot->epoch(), 0)).ok());
   auto fresh = Next(**behind);
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(fresh->type(), "snapshot");
@@ -160,7 +147,7 @@ TEST(HubRestartTest, AnInMemoryHubRestartsWithANewEpochAndEverySubscriberResyncs
   Emit("web", "HEALTHY");
   auto client = stack_.ConnectClient();
   ASSERT_TRUE(client.ok());
-  ASSERT_TRUE((*client)->SendText(SubscribeJson("demo")).ok());
+  ASSERT_TRUE((*client)->Send(SubscribeMessage("demo")).ok());
   ClientState state;
   auto snapshot = Next(**client);
   ASSERT_TRUE(snapshot.ok());

@@ -69,11 +69,11 @@ absl::Status WsClient::Connect(const std::string& host, uint16_t port, const WsC
   return absl::OkStatus();
 }
 
-absl::Status WsClient::SendText(const std::string& text, absl::Duration timeout) {
+absl::Status WsClient::Write(const std::string& payload, bool binary, absl::Duration timeout) {
   bool done = false;
   beast::error_code ec;
-  ws_.text(true);
-  ws_.async_write(net::buffer(text), [&](beast::error_code e, std::size_t) {
+  ws_.binary(binary);
+  ws_.async_write(net::buffer(payload), [&](beast::error_code e, std::size_t) {
     ec = e;
     done = true;
   });
@@ -82,17 +82,10 @@ absl::Status WsClient::SendText(const std::string& text, absl::Duration timeout)
   return absl::OkStatus();
 }
 
+absl::Status WsClient::SendText(const std::string& text, absl::Duration timeout) { return Write(text, false, timeout); }
+
 absl::Status WsClient::SendBinary(const std::string& bytes, absl::Duration timeout) {
-  bool done = false;
-  beast::error_code ec;
-  ws_.binary(true);
-  ws_.async_write(net::buffer(bytes), [&](beast::error_code e, std::size_t) {
-    ec = e;
-    done = true;
-  });
-  if (!RunUntil(done, timeout)) return absl::DeadlineExceededError("write timed out");
-  if (ec) return absl::UnavailableError(absl::StrCat("write: ", ec.message()));
-  return absl::OkStatus();
+  return Write(bytes, true, timeout);
 }
 
 absl::Status WsClient::Send(const v1::ClientMessage& message) { return SendText(ToJson(message)); }
@@ -176,6 +169,15 @@ void WsClient::Close() {
 }  // namespace nanokit::testing
 
 namespace nanokit::testing {
+
+v1::ClientMessage SubscribeMessage(const std::string& project, const std::string& epoch, uint64_t after_seq) {
+  v1::ClientMessage message;
+  message.set_type("subscribe");
+  message.set_project(project);
+  message.set_epoch(epoch);
+  message.set_after_seq(after_seq);
+  return message;
+}
 
 absl::StatusOr<HttpResult> HttpGet(uint16_t port, const std::string& path, const std::string& raw_request) {
   net::io_context ioc;

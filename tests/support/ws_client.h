@@ -69,6 +69,7 @@ class WsClient {
 
  private:
   bool RunUntil(const bool& done, absl::Duration timeout);
+  absl::Status Write(const std::string& payload, bool binary, absl::Duration timeout);
 
   boost::asio::io_context ioc_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
@@ -91,6 +92,10 @@ class WsClient {
 }  // namespace nanokit::testing
 
 namespace nanokit::testing {
+
+// {"type":"subscribe","project":…,"epoch":…,"afterSeq":…}
+bridge::v1::ClientMessage SubscribeMessage(const std::string& project, const std::string& epoch = "",
+                                           uint64_t after_seq = 0);
 
 struct HttpResult {
   int status = 0;
