@@ -147,6 +147,34 @@ TEST(NetworkFaultsTest, BlipsOnEveryLegLoseNothingAcknowledged) {
   EXPECT_GE(client.reconnects, 2);
 }
 
+TEST(NetworkFaultsTest, KillNineOfTheGatewayUnderLoad) {
+  TestStack stack;
+  ASSERT_TRUE(stack.StartHub().ok());
+  ASSERT_TRUE(stack.StartGateway({"--heartbeat-interval", "300ms"}).ok());
+  std::vector<std::unique_ptr<ResilientClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<ResilientClient>(stack, stack.gateway_port(), "demo"));
+    clients.back()->Connect();
+  }
+  auto demo = stack.StartDemo({"--interval", "5ms"});
+  ASSERT_TRUE(demo.ok());
+  for (int round = 0; round < 3; ++round) {
+    for (auto& client : clients) client->Pump(absl::Milliseconds(150));
+    ASSERT_EQ(stack.StopGateway(SIGKILL), 128 + SIGKILL);
+    ASSERT_TRUE(stack.StartGateway({"--heartbeat-interval", "300ms"}).ok());  // same port
+  }
+  (*demo)->Signal(SIGINT);
+  ASSERT_EQ((*demo)->Wait(absl::Seconds(10)), 0);
+  auto hub = stack.GetSnapshot("demo");
+  ASSERT_TRUE(hub.ok());
+  for (auto& client : clients) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(15);
+    while (client->state.seq("demo") < hub->seq() && absl::Now() < deadline) client->Pump(absl::Milliseconds(100));
+    EXPECT_EQ(DiffSnapshots(*hub, client->state.project("demo").ToSnapshot()), "");
+    EXPECT_GE(client->reconnects, 3);
+  }
+}
+
 TEST(NetworkFaultsTest, SeveralGatewaysOnOneHubStayConsistent) {
   TestStack stack;
   ASSERT_TRUE(stack.StartHub().ok());
