@@ -96,12 +96,13 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
   }
 
   void OnDone(const grpc::Status& status) override {
-    // Gone before the publisher hears of it: the publisher may be destroyed
-    // as soon as it knows its last stream is over.
+    // The publisher forgets this stream first (so nobody reaches it through
+    // stream_), then waits for the deletion to finish before it may start
+    // another stream or be destroyed itself.
     HubPublisher* publisher = publisher_;
-    const grpc::Status copy = status;
+    publisher->OnStreamDone(status);
     delete this;
-    publisher->OnStreamDone(copy);
+    publisher->OnStreamDeleted();
   }
 
  private:
@@ -289,9 +290,15 @@ void HubPublisher::OnAck(uint64_t acked) {
   }
 }
 
+void HubPublisher::OnStreamDeleted() {
+  absl::MutexLock lock(&mu_);
+  stream_deleting_ = false;
+}
+
 void HubPublisher::OnStreamDone(const grpc::Status& status) {
   absl::MutexLock lock(&mu_);
   stream_ = nullptr;  // there is one stream at a time
+  stream_deleting_ = true;
   connected_ = false;
   // Everything not acknowledged goes out again on the next stream.
   sent_upto_ = acked_;
@@ -324,10 +331,15 @@ void HubPublisher::Run() {
       mu_.Unlock();
       if (held) stream->FinishCancel();
       mu_.Lock();
-      auto ended = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stream_ != stream; };
+      auto ended = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stream_ != stream && !stream_deleting_;
+      };
       mu_.Await(absl::Condition(&ended));
       break;
     }
+    // It ended on its own: let its deletion finish before anything else.
+    auto deleted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !stream_deleting_; };
+    mu_.Await(absl::Condition(&deleted));
     // A stream that got acknowledgements was healthy: start over quickly.
     if (stream_acked_) backoff = options_.initial_backoff;
     std::uniform_real_distribution<double> jitter(0.5, 1.0);

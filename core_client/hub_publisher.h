@@ -86,8 +86,9 @@ class HubPublisher {
   // oldest unsent log lines and counts them.
   void ShrinkBufferLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static std::string ResourceKey(const std::string& project, const std::string& resource_id);
-  // The current stream has ended (and is already deleted).
+  // The current stream has ended and is about to be deleted; then it is.
   void OnStreamDone(const grpc::Status& status);
+  void OnStreamDeleted();
 
   const HubPublisherOptions options_;
   const std::string source_;
@@ -109,6 +110,8 @@ class HubPublisher {
   absl::flat_hash_map<std::string, uint64_t> pending_dropped_lines_ ABSL_GUARDED_BY(mu_);
   bool projects_changed_ ABSL_GUARDED_BY(mu_) = false;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The last stream is being deleted: no new one yet, no destruction.
+  bool stream_deleting_ ABSL_GUARDED_BY(mu_) = false;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;
   // The current stream has received an acknowledgement.
   bool stream_acked_ ABSL_GUARDED_BY(mu_) = false;

@@ -96,8 +96,9 @@ TEST_F(BadInputTest, AFloodOfBadFramesNeitherCrashesNorGrowsMemory) {
 }
 
 TEST_F(BadInputTest, AnOversizedFrameClosesOnlyThatConnectionWith1009) {
-  // Over the 64 KiB limit, small enough to sit in the server's socket buffer.
-  ASSERT_TRUE(client_->SendText(std::string(100 * 1024, 'x')).ok());
+  // Over the 64 KiB limit. The server may close before the whole frame is
+  // written, so the write itself may fail.
+  (void)client_->SendText(std::string(100 * 1024, 'x'));
   auto m = client_->ReadUntil([](const v1::ServerMessage&) { return false; }, absl::Seconds(5));
   EXPECT_EQ(m.status().code(), absl::StatusCode::kUnavailable) << m.status();
   // The server sends close 1009 and tears the TCP connection down with the
