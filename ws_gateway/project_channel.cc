@@ -220,7 +220,13 @@ Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_
                                 [](uint64_t s, const SentFrame& f) { return s < f.seq; });
   std::vector<absl::string_view> parts;
   parts.reserve(static_cast<size_t>(history_.end() - first));
-  for (auto it = first; it != history_.end(); ++it) parts.emplace_back(it->frame->json);
+  size_t bytes = 0;
+  for (auto it = first; it != history_.end(); ++it) {
+    bytes += it->frame->json.size();
+    // Far behind: the current state is smaller than everything missed.
+    if (bytes > options_.max_resume_bytes) return SnapshotFrameLocked();
+    parts.emplace_back(it->frame->json);
+  }
   return EncodeJson(JsonWithMessages(header, parts), header);
 }
 

@@ -30,6 +30,8 @@ struct ChannelOptions {
   // Frames kept per project for dashboards to resume from.
   size_t resume_history = 10000;
   size_t resume_history_bytes = 64 * 1024 * 1024;
+  // A resume that would carry more than this gets a snapshot instead.
+  size_t max_resume_bytes = 4 * 1024 * 1024;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
 };

@@ -174,7 +174,10 @@ void WebSocketSession::Enqueue(const std::vector<Frame>& frames) {
   if (closing_ || closed_) return;
   for (const Frame& frame : frames) EnqueueOne(frame);
   const auto& options = gateway_->options();
-  if (queued_bytes_ > options.max_queued_bytes || queue_.size() > options.max_queued_messages) {
+  // One message alone (a big snapshot, say) is not a backlog: the bound is
+  // on what piles up behind it.
+  if (queue_.size() > 1 &&
+      (queued_bytes_ > options.max_queued_bytes || queue_.size() > options.max_queued_messages)) {
     log::Warn("conn=", id_, " is not reading: ", queue_.size(), " messages (", queued_bytes_,
               " bytes) waiting; closing it");
     StartClose(websocket::close_code::try_again_later, "slow consumer: outbound queue full; resume to catch up");
