@@ -1,10 +1,8 @@
 #include <iostream>
 
-#include "common/clock.h"
-
-#include "absl/strings/str_join.h"
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
+#include "common/clock.h"
 #include "common/validate.h"
 #include "core_client/activity_manager.h"
 

@@ -4,9 +4,9 @@
 #include <random>
 
 #include <boost/asio/post.hpp>
-#include "common/clock.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/server_message.h"
 #include "ws_gateway/hub_watch.h"

@@ -3,9 +3,9 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <google/protobuf/util/json_util.h>
-#include "common/clock.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/server_message.h"
 #include "common/validate.h"
