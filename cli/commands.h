@@ -6,5 +6,7 @@ namespace nanokit::cli {
 int RunInit(int argc, char** argv);
 int RunEmit(int argc, char** argv);
 int RunDemo(int argc, char** argv);
+int RunPublish(int argc, char** argv);
+int RunSnapshot(int argc, char** argv);
 
 }  // namespace nanokit::cli

@@ -2,6 +2,8 @@
 //   nanokit init   write the project's token
 //   nanokit emit   publish one event from a shell script
 //   nanokit demo   a simulated core that reconciles a few services forever
+//   nanokit publish  publish events given as JSON lines
+//   nanokit snapshot print the hub's state of a project
 
 #include <cstring>
 #include <iostream>
@@ -14,9 +16,11 @@ constexpr const char* kUsage =
     "Usage: nanokit COMMAND [flags]\n"
     "\n"
     "Commands:\n"
-    "  init    Write a new token to .nanokit/token (mode 0600).\n"
-    "  emit    Publish one event: status, remove, log, reconcile-start, reconcile-end.\n"
-    "  demo    Run a simulated core that reconciles a few services until stopped.\n"
+    "  init      Write a new token to .nanokit/token (mode 0600).\n"
+    "  emit      Publish one event: status, remove, log, reconcile-start, reconcile-end.\n"
+    "  demo      Run a simulated core that reconciles a few services until stopped.\n"
+    "  publish   Publish events read from stdin as JSON lines (proto3 JSON of Event).\n"
+    "  snapshot  Print the hub's state of a project as JSON.\n"
     "\n"
     "Run `nanokit COMMAND --help` for the flags of a command.\n";
 
@@ -31,6 +35,8 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "init") == 0) return nanokit::cli::RunInit(argc, argv);
   if (std::strcmp(command, "emit") == 0) return nanokit::cli::RunEmit(argc, argv);
   if (std::strcmp(command, "demo") == 0) return nanokit::cli::RunDemo(argc, argv);
+  if (std::strcmp(command, "publish") == 0) return nanokit::cli::RunPublish(argc, argv);
+  if (std::strcmp(command, "snapshot") == 0) return nanokit::cli::RunSnapshot(argc, argv);
   if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 || std::strcmp(command, "help") == 0) {
     std::cout << kUsage;
     return 0;

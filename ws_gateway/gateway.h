@@ -20,6 +20,7 @@
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/project_channel.h"
+#include "ws_gateway/static_files.h"
 
 namespace nanokit::gateway {
 
@@ -52,6 +53,8 @@ struct GatewayOptions {
   size_t max_subscriptions = 64;         // per connection
   size_t max_projects = 1024;
   ChannelOptions channel;
+  // The dashboard, served at / ; null serves none.
+  std::shared_ptr<const StaticFiles> static_files;
 };
 
 class Gateway {

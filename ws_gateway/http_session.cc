@@ -68,7 +68,7 @@ void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
     return;
   }
   if (path != "/ws") {
-    Respond(http::status::not_found, "not found\n", "text/plain", keep_alive);
+    RespondStatic(request, path, keep_alive);
     return;
   }
   if (!beast::websocket::is_upgrade(request)) {
@@ -93,7 +93,40 @@ void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
   std::make_shared<WebSocketSession>(stream_.release_socket(), gateway_, id_)->Run(std::move(request));
 }
 
+void HttpSession::RespondStatic(const http::request<http::string_body>& request, const std::string& path,
+                                bool keep_alive) {
+  const StaticFiles* files = gateway_->options().static_files.get();
+  const StaticFile* file = files ? files->Find(path) : nullptr;
+  if (file == nullptr) {
+    Respond(http::status::not_found,
+            files || path != "/" ? "not found\n"
+                                 : "this gateway serves no dashboard: none was found next to its executable; "
+                                   "start it with --static-dir DIR\n",
+            "text/plain", keep_alive);
+    return;
+  }
+  const bool head = request.method() == http::verb::head;
+  if (!head && request.method() != http::verb::get) {
+    Respond(http::status::method_not_allowed, "GET only\n", "text/plain", keep_alive);
+    return;
+  }
+  PrepareResponse(http::status::ok, head ? std::string() : file->body, file->content_type.c_str(), keep_alive);
+  if (head) response_->content_length(file->body.size());
+  // The page talks only to this gateway and loads nothing from elsewhere;
+  // the token lives in the URL fragment, which no request carries.
+  response_->set("Content-Security-Policy",
+                 "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'");
+  response_->set("X-Content-Type-Options", "nosniff");
+  response_->set("Referrer-Policy", "no-referrer");
+  DoWrite(keep_alive);
+}
+
 void HttpSession::Respond(http::status status, std::string body, const char* content_type, bool keep_alive) {
+  PrepareResponse(status, std::move(body), content_type, keep_alive);
+  DoWrite(keep_alive);
+}
+
+void HttpSession::PrepareResponse(http::status status, std::string body, const char* content_type, bool keep_alive) {
   response_ = std::make_shared<http::response<http::string_body>>(status, 11);
   response_->set(http::field::server, "nanokit-gateway");
   response_->set(http::field::content_type, content_type);
@@ -101,6 +134,9 @@ void HttpSession::Respond(http::status status, std::string body, const char* con
   response_->keep_alive(keep_alive);
   response_->body() = std::move(body);
   response_->prepare_payload();
+}
+
+void HttpSession::DoWrite(bool keep_alive) {
   http::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t n) {
     self->OnWrite(keep_alive, ec, n);
   });

@@ -1,5 +1,6 @@
 #pragma once
-// One HTTP connection before any upgrade: answers /healthz, refuses what it
+// One HTTP connection before any upgrade: answers /healthz, serves the
+// dashboard's files, refuses what it
 // must (401, 403, 404...), and hands an accepted /ws upgrade to a
 // WebSocketSession.
 
@@ -22,7 +23,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleRequest(boost::beast::http::request<boost::beast::http::string_body>&& request);
+  void RespondStatic(const boost::beast::http::request<boost::beast::http::string_body>& request,
+                     const std::string& path, bool keep_alive);
   void Respond(boost::beast::http::status status, std::string body, const char* content_type, bool keep_alive);
+  void PrepareResponse(boost::beast::http::status status, std::string body, const char* content_type,
+                       bool keep_alive);
+  void DoWrite(bool keep_alive);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 
   boost::beast::tcp_stream stream_;

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   uint64_t max_queued_bytes = options.max_queued_bytes;
   uint64_t max_log_bytes = options.max_queued_log_bytes;
 
+  std::string static_dir;
+
   FlagSet flags("nanokit-gateway", "[flags]");
   flags.String("listen", &listen, "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
   flags.String("hub", &hub, "The hub's gRPC address, HOST:PORT.");
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
   flags.Uint64("max-log-bytes", &max_log_bytes,
                "Log bytes waiting per connection; past it the oldest lines are dropped and counted.");
   flags.Duration("write-timeout", &options.write_timeout, "Close a connection whose write takes longer than this.");
+  flags.String("static-dir", &static_dir,
+               "The dashboard's files, served at /. Default: ../share/nanokit/dashboard next to this executable.");
   flags.ParseOrExit(argc, argv);
 
   auto address = ParseHostPort(listen);
@@ -72,6 +76,17 @@ int main(int argc, char** argv) {
   options.threads = static_cast<int>(threads);
   options.max_queued_bytes = max_queued_bytes;
   options.max_queued_log_bytes = max_log_bytes;
+
+  const bool explicit_static_dir = !static_dir.empty();
+  if (!explicit_static_dir) static_dir = gateway::StaticFiles::DefaultDir();
+  if (!static_dir.empty()) {
+    auto files = gateway::StaticFiles::Load(static_dir);
+    if (!files.ok()) Fail("--static-dir: " + std::string(files.status().message()));
+    options.static_files = *std::move(files);
+    log::Info("serving the dashboard from ", static_dir, " (", options.static_files->size(), " files)");
+  } else {
+    log::Warn("no dashboard found next to the executable; / serves none (use --static-dir)");
+  }
 
   BlockStopSignals();
   gateway::Gateway gateway(options);
