@@ -40,10 +40,12 @@ int RunDemo(int argc, char** argv) {
   HubConnectionFlags connection;
   absl::Duration interval = absl::Milliseconds(400);
   uint64_t loops = 0;
+  std::string gateway = "127.0.0.1:7701";
   FlagSet flags("nanokit demo", "[flags]");
   connection.Register(flags);
   flags.Duration("interval", &interval, "Pause between the steps of a reconcile.");
   flags.Uint64("loops", &loops, "Reconcile loops to run; 0 runs until SIGINT/SIGTERM.");
+  flags.String("gateway", &gateway, "The gateway whose dashboard link to print on stdout; empty prints none.");
   flags.ParseOrExit(argc, argv, 2);
   log::SetComponent("demo");
 
@@ -56,8 +58,17 @@ int RunDemo(int argc, char** argv) {
   signal_waiter.detach();
 
   core::ActivityManager activity(connection.project);
-  core::HubPublisher publisher(connection.PublisherOptionsOrExit("nanokit demo"));
+  core::HubPublisherOptions options = connection.PublisherOptionsOrExit("nanokit demo");
+  const std::string token = options.token;
+  core::HubPublisher publisher(std::move(options));
   publisher.Attach(&activity);
+  if (!gateway.empty()) {
+    // The link carries the token in its fragment, which a browser never
+    // sends; it goes to stdout (the user's terminal), never to the log.
+    std::cout << "Open the dashboard: http://" << gateway << "/#"
+              << (token.empty() ? "" : absl::StrCat("token=", token, "&")) << "project="
+              << connection.project << std::endl;
+  }
   log::Info("demo core source=", publisher.source(), " publishing project=", connection.project, " to ",
             connection.hub);
 

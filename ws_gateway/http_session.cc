@@ -62,9 +62,18 @@ void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
   const bool keep_alive = request.keep_alive();
 
   if (path == "/healthz") {
-    Respond(http::status::ok,
-            absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false", "}\n"),
-            "application/json", keep_alive);
+    // Tells a dashboard whether it needs a token and, when it sent one in an
+    // Authorization header, whether it is the right one (so a page can say
+    // so instead of reconnecting forever). The token itself is never echoed.
+    const Authenticator& auth = gateway_->options().auth;
+    const absl::string_view authorization = Header(request, http::field::authorization);
+    std::string body = absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false",
+                                    ",\"authRequired\":", auth.enabled() ? "true" : "false");
+    if (auth.enabled() && !authorization.empty()) {
+      absl::StrAppend(&body, ",\"authorized\":", auth.CheckBearer(authorization) ? "true" : "false");
+    }
+    body += "}\n";
+    Respond(http::status::ok, std::move(body), "application/json", keep_alive);
     return;
   }
   if (path != "/ws") {

@@ -1,0 +1,113 @@
+// Types of @nanokit/client's API. The wire messages are in messages.d.ts,
+// generated from proto/.
+import type {
+  Error as ProtocolError, LogStream_Stream, PlannedAction, ReconcileEnd_Outcome, ServerMessage, Status, Timestamp,
+} from './messages';
+
+export * from './messages';
+
+export type ConnectionStatusValue = 'connecting' | 'live' | 'reconnecting' | 'closed';
+export declare const ConnectionStatus: {
+  readonly CONNECTING: 'connecting';
+  readonly LIVE: 'live';
+  readonly RECONNECTING: 'reconnecting';
+  readonly CLOSED: 'closed';
+};
+export declare const PROTOCOL: 'nanokit.v1';
+export declare const DEFAULT_MAX_LOG_LINES: number;
+
+export interface LogEntry {
+  readonly stream: LogStream_Stream;
+  readonly text: string;
+}
+
+export interface ResourceView {
+  readonly resourceId: string;
+  readonly kind: string;
+  readonly status: Status;
+  readonly message: string;
+  /** When the status last changed (the core's clock). */
+  readonly updatedAt: Timestamp | null;
+  readonly seq: number;
+  /** The newest lines, at most maxLogLines. */
+  readonly logs: readonly LogEntry[];
+  /** Lines the gateway or the core dropped for a slow path, counted since this client subscribed. */
+  readonly droppedLines: number;
+}
+
+export interface ReconcileView {
+  readonly reconcileId: string;
+  readonly actions: readonly PlannedAction[];
+  readonly startedAt: Timestamp | null;
+  readonly endedAt: Timestamp | null;
+  readonly running: boolean;
+  readonly outcome: ReconcileEnd_Outcome;
+  readonly message: string;
+}
+
+export interface ProjectView {
+  readonly project: string;
+  readonly epoch: string;
+  readonly seq: number;
+  /** Unchanged resources keep their object from one view to the next. */
+  readonly resources: ReadonlyMap<string, ResourceView>;
+  readonly reconcile: ReconcileView | null;
+  readonly coreConnected: boolean;
+  readonly coreChangedAt: Timestamp | null;
+  /** False until the first snapshot arrives. */
+  readonly synced: boolean;
+}
+
+export interface ConnectionState {
+  readonly status: ConnectionStatusValue;
+  /** Attempts since the connection was last live. */
+  readonly retries: number;
+  /** Whether the gateway reaches the hub (from heartbeats); null until the first heartbeat. */
+  readonly hubConnected: boolean | null;
+  readonly lastError: (ProtocolError & { project?: string }) | null;
+  /** The last close code (1013: too slow, 1001: gateway stopping, 4000: silence). */
+  readonly closeCode: number;
+}
+
+export interface ConnectOptions {
+  /** ws://HOST:PORT/ws */
+  url: string;
+  /** The gateway's token, offered as the subprotocol nanokit.bearer.<token>. */
+  token?: string;
+  projects?: string[];
+  /** A WebSocket constructor; default globalThis.WebSocket (in Node 20, pass the "ws" package's). */
+  WebSocket?: unknown;
+  /** Log lines kept per resource (default 500). */
+  maxLogLines?: number;
+  /** The gateway's --heartbeat-interval (default 5000); silence for three intervals reconnects. */
+  heartbeatIntervalMs?: number;
+  /** Reconnect backoff: first delay and cap (defaults 250 and 10000), with jitter. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  onError?: (error: ProtocolError & { project?: string }) => void;
+  random?: () => number;
+}
+
+export interface ChangeNotice {
+  readonly projects: ReadonlySet<string>;
+  readonly connection: boolean;
+}
+
+export declare class NanokitClient {
+  constructor(options: ConnectOptions);
+  readonly connection: ConnectionState;
+  project(name: string): ProjectView | undefined;
+  projects(): string[];
+  onChange(listener: (notice: ChangeNotice) => void): () => void;
+  subscribe(project: string): void;
+  unsubscribe(project: string): void;
+  start(): void;
+  close(): void;
+}
+
+export declare function connect(options: ConnectOptions): NanokitClient;
+
+export declare function emptyProject(project: string): ProjectView;
+export declare function projectFromSnapshot(snapshot: import('./messages').ProjectSnapshot, maxLogLines?: number): ProjectView;
+export declare function applyChanges(view: ProjectView, messages: readonly ServerMessage[], maxLogLines?: number): ProjectView;
+export declare function applyLiveness(view: ProjectView, liveness: import('./messages').ProjectLiveness): ProjectView;
