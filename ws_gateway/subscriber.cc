@@ -12,7 +12,8 @@ Frame EncodeJson(std::string json, const v1::ServerMessage& header) {
   frame->project = header.project();
   switch (header.payload_case()) {
     case v1::ServerMessage::kStatusUpdate:
-      frame->kind = EncodedMessage::Kind::kStatusUpdate;
+      frame->kind = header.status_update().removed() ? EncodedMessage::Kind::kRemoval
+                                                     : EncodedMessage::Kind::kStatusUpdate;
       frame->resource_id = header.status_update().resource_id();
       break;
     case v1::ServerMessage::kLogStream:

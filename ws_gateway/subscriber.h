@@ -12,7 +12,9 @@ namespace nanokit::gateway {
 // One ServerMessage as JSON, built once and shared by every connection that
 // sends it, with what a connection needs to conflate it without parsing.
 struct EncodedMessage {
-  enum class Kind { kStatusUpdate, kLogStream, kHeartbeat, kOther };
+  // kRemoval: a status_update with removed set. It ends the resource (and
+  // its logs), so it is never conflated away.
+  enum class Kind { kStatusUpdate, kRemoval, kLogStream, kHeartbeat, kOther };
   std::string json;
   Kind kind = Kind::kOther;
   std::string project;

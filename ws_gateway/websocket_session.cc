@@ -143,10 +143,13 @@ void WebSocketSession::Send(FrameGroup frames) {
 namespace {
 
 // Messages that only the newest of matters: a resource's status, a
-// project's heartbeat. Empty for those that must all arrive.
+// project's heartbeat. Empty for those that must all arrive. A removal
+// shares its resource's key: it supersedes the statuses before it, but is
+// never superseded itself (see EnqueueOne).
 std::string ConflationKey(const EncodedMessage& m) {
   switch (m.kind) {
-    case EncodedMessage::Kind::kStatusUpdate: return absl::StrCat("s", m.project, "\n", m.resource_id);
+    case EncodedMessage::Kind::kStatusUpdate:
+    case EncodedMessage::Kind::kRemoval: return absl::StrCat("s", m.project, "\n", m.resource_id);
     case EncodedMessage::Kind::kHeartbeat: return absl::StrCat("h", m.project);
     default: return "";
   }
@@ -199,7 +202,13 @@ void WebSocketSession::EnqueueOne(const Frame& frame) {
   }
   queue_.push_back(frame);
   queued_bytes_ += frame->json.size();
-  if (!key.empty()) latest_[key] = &queue_.back();
+  if (frame->kind == EncodedMessage::Kind::kRemoval) {
+    // A status after a removal starts a new resource: conflating across the
+    // removal would bring the old resource's logs back.
+    latest_.erase(key);
+  } else if (!key.empty()) {
+    latest_[key] = &queue_.back();
+  }
   if (frame->kind == EncodedMessage::Kind::kLogStream) {
     queued_log_bytes_ += frame->json.size();
     log_slots_.push_back(&queue_.back());
