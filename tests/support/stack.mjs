@@ -133,7 +133,8 @@ export class Stack {
     const child = spawn(bin.nanokit, ['demo', '--hub', this.hubAddress, '--token-file', this.tokenFile,
       '--project', project, '--gateway', '', ...extra], { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.resume();
-    return { child, stop: () => { child.kill('SIGTERM'); return new Promise((r) => child.on('exit', r)); } };
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    return { child, stop: () => { child.kill('SIGTERM'); return exited; } };
   }
 
   async stop() {
