@@ -4,6 +4,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <google/protobuf/util/json_util.h>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -201,7 +202,12 @@ absl::StatusOr<HttpResult> HttpGet(uint16_t port, const std::string& path, const
   http::async_read(stream, buffer, response, [&](beast::error_code e, std::size_t) { ec = e; });
   ioc.run();
   if (ec) return absl::UnavailableError(absl::StrCat("read: ", ec.message()));
-  return HttpResult{static_cast<int>(response.result_int()), response.body()};
+  HttpResult result{static_cast<int>(response.result_int()), response.body(), {}};
+  for (const auto& field : response) {
+    result.headers[absl::AsciiStrToLower(absl::string_view(field.name_string().data(), field.name_string().size()))] =
+        std::string(field.value());
+  }
+  return result;
 }
 
 }  // namespace nanokit::testing

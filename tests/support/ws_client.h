@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,6 +101,7 @@ bridge::v1::ClientMessage SubscribeMessage(const std::string& project, const std
 struct HttpResult {
   int status = 0;
   std::string body;
+  std::map<std::string, std::string> headers;  // names in lower case
 };
 // A plain HTTP/1.1 GET to 127.0.0.1:port, or raw bytes when raw_request is set.
 absl::StatusOr<HttpResult> HttpGet(uint16_t port, const std::string& path, const std::string& raw_request = "");

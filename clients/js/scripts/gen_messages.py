@@ -3,7 +3,9 @@
 message in proto/nanokit/bridge/v1, generated from the protos themselves so
 the declarations cannot drift (a test regenerates and compares).
 
-Usage: gen_messages.py PROTO_DIR OUT.d.ts   (needs protoc and python3-protobuf)
+Usage: gen_messages.py PROTO_DIR OUT.d.ts          write it
+       gen_messages.py --check PROTO_DIR OUT.d.ts  exit 1 if OUT.d.ts is not what PROTO_DIR gives
+(needs protoc and Debian's python3-protobuf, with /usr/bin/python3)
 """
 import os
 import subprocess
@@ -34,7 +36,7 @@ def comment(lines, indent=""):
     return "".join(f"{indent}// {line}\n" for line in lines)
 
 
-def main(proto_dir, out):
+def main(proto_dir, out, check=False):
     with tempfile.TemporaryDirectory() as tmp:
         descriptor = os.path.join(tmp, "set.pb")
         files = sorted(os.path.join(root, f) for root, _, names in os.walk(proto_dir) for f in names
@@ -82,11 +84,23 @@ def main(proto_dir, out):
     ])
     header += "\n// google.protobuf.Timestamp: RFC 3339 in UTC, e.g. \"2026-11-26T03:00:54.120Z\".\n"
     header += "export type Timestamp = string;\n"
+    text = header + "".join(chunks)
+    if check:
+        with open(out) as f:
+            if f.read() != text:
+                sys.exit(f"{out} is out of date with {proto_dir}: run clients/js/scripts/gen_messages.py "
+                         f"{proto_dir} {out}")
+        print(f"{out} matches {proto_dir}")
+        return
     with open(out, "w") as f:
-        f.write(header + "".join(chunks))
+        f.write(text)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    check = args[:1] == ["--check"]
+    if check:
+        args = args[1:]
+    if len(args) != 2:
         sys.exit(__doc__)
-    main(sys.argv[1], sys.argv[2])
+    main(args[0], args[1], check)
