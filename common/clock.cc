@@ -16,4 +16,12 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return out;
 }
 
+google::protobuf::Duration ToDuration(absl::Duration duration) {
+  const int64_t nanos = absl::ToInt64Nanoseconds(duration);
+  google::protobuf::Duration out;
+  out.set_seconds(nanos / 1000000000);
+  out.set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  return out;
+}
+
 }  // namespace nanokit

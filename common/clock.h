@@ -1,5 +1,6 @@
 #pragma once
 
+#include <google/protobuf/duration.pb.h>
 #include <google/protobuf/timestamp.pb.h>
 
 #include "absl/time/clock.h"
@@ -11,5 +12,7 @@ namespace nanokit {
 // version; latency and "changed 300 ms ago" need better.
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
 inline google::protobuf::Timestamp NowTimestamp() { return ToTimestamp(absl::Now()); }
+// A non-negative duration, to the nanosecond.
+google::protobuf::Duration ToDuration(absl::Duration duration);
 
 }  // namespace nanokit

@@ -341,7 +341,7 @@ async function main() {
 
   const url = new URL('ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const client = connect({ url: url.href, token, projects });
+  const client = connect({ url: url.href, token, projects, heartbeatIntervalMs: health?.heartbeatIntervalMs });
   const panels = new Map();
   const main = document.getElementById('projects');
 
@@ -385,7 +385,10 @@ async function main() {
     }
     let message = '';
     let kind = 'error';
-    if (c.status === ConnectionStatus.RECONNECTING || (c.status === ConnectionStatus.CONNECTING && c.retries > 0)) {
+    if (tokenRejected && c.status !== ConnectionStatus.LIVE) {
+      message = 'The gateway no longer accepts this page\'s token (was it replaced?). ' +
+        'Open the link that ./scripts/demo printed, with the current token.';
+    } else if (c.status === ConnectionStatus.RECONNECTING || (c.status === ConnectionStatus.CONNECTING && c.retries > 0)) {
       const verb = c.status === ConnectionStatus.RECONNECTING ? 'Reconnecting' : 'Connecting';
       message = `${verb}… (attempt ${c.retries}) — the connection to the gateway is lost; showing the last known state.`;
     } else if (c.status === ConnectionStatus.LIVE && c.hubConnected === false) {
@@ -409,6 +412,28 @@ async function main() {
     for (const name of dirty) panels.get(name)?.render(client.project(name), now);
     dirty.clear();
   };
+  // A connection that keeps failing may be refused for its token (the
+  // browser does not tell why a WebSocket failed): ask /healthz now and then.
+  let tokenRejected = false;
+  let probedAt = 0;
+  const probeToken = async () => {
+    const c = client.connection;
+    if (c.status === ConnectionStatus.LIVE || c.retries < 3 || c.retries === probedAt) return;
+    probedAt = c.retries;
+    try {
+      const rejected = (await gatewayHealth(token)).authorized === false;
+      if (rejected !== tokenRejected) {
+        tokenRejected = rejected;
+        renderConnection();
+      }
+    } catch {
+      // The gateway is down: the banner already says so.
+    }
+  };
+  client.onChange(({ connection }) => {
+    if (connection) probeToken();
+    if (client.connection.status === ConnectionStatus.LIVE) tokenRejected = false;
+  });
   client.onChange(({ projects: changed, connection }) => {
     for (const name of changed) dirty.add(name);
     connectionDirty ||= connection;

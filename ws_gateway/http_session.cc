@@ -68,7 +68,9 @@ void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
     const Authenticator& auth = gateway_->options().auth;
     const absl::string_view authorization = Header(request, http::field::authorization);
     std::string body = absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false",
-                                    ",\"authRequired\":", auth.enabled() ? "true" : "false");
+                                    ",\"authRequired\":", auth.enabled() ? "true" : "false",
+                                    ",\"heartbeatIntervalMs\":",
+                                    absl::ToInt64Milliseconds(gateway_->options().heartbeat_interval));
     if (auth.enabled() && !authorization.empty()) {
       absl::StrAppend(&body, ",\"authorized\":", auth.CheckBearer(authorization) ? "true" : "false");
     }

@@ -332,6 +332,7 @@ void WebSocketSession::SendHeartbeat() {
   }
   if (subscriptions_.empty()) hub_connected = gateway_->HubConnected();
   heartbeat->set_hub_connected(hub_connected);
+  *heartbeat->mutable_interval() = ToDuration(gateway_->options().heartbeat_interval);
   Reply(message);
 }
 

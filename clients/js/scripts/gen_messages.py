@@ -24,7 +24,7 @@ SCALARS = {
     FDP.TYPE_INT64: "string", FDP.TYPE_UINT64: "string", FDP.TYPE_SINT64: "string",
     FDP.TYPE_FIXED64: "string", FDP.TYPE_SFIXED64: "string",
 }
-WELL_KNOWN = {".google.protobuf.Timestamp": "Timestamp"}
+WELL_KNOWN = {".google.protobuf.Timestamp": "Timestamp", ".google.protobuf.Duration": "Duration"}
 
 
 def ts_name(full_name):
@@ -84,6 +84,8 @@ def main(proto_dir, out, check=False):
     ])
     header += "\n// google.protobuf.Timestamp: RFC 3339 in UTC, e.g. \"2026-11-26T03:00:54.120Z\".\n"
     header += "export type Timestamp = string;\n"
+    header += "// google.protobuf.Duration: seconds with an \"s\", e.g. \"5s\", \"0.200s\".\n"
+    header += "export type Duration = string;\n"
     text = header + "".join(chunks)
     if check:
         with open(out) as f:

@@ -21,6 +21,13 @@ const CHANGE_TYPES = new Set(['status_update', 'log_stream', 'reconcile_start', 
 // Codes this client closes with: 4000 is its own (the gateway went silent).
 const CLOSE_SILENT = 4000;
 
+// "5s", "0.200s" (proto3 JSON of google.protobuf.Duration) -> milliseconds; 0 if absent.
+function parseDuration(text) {
+  if (typeof text !== 'string' || !text.endsWith('s')) return 0;
+  const seconds = Number(text.slice(0, -1));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
 export class NanokitClient {
   /**
    * @param {object} options see index.d.ts (ConnectOptions)
@@ -253,6 +260,12 @@ export class NanokitClient {
       case 'heartbeat': {
         const hb = m.heartbeat ?? {};
         let connectionChanged = false;
+        const interval = parseDuration(hb.interval);
+        if (interval > 0 && interval !== this._heartbeatMs) {
+          // The gateway says how often it speaks: size the silence timer to it.
+          this._heartbeatMs = interval;
+          this._armSilenceTimer();
+        }
         const hubConnected = Boolean(hb.hubConnected);
         if (hubConnected !== this._connection.hubConnected) {
           this._setConnection({ hubConnected });

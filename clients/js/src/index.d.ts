@@ -79,7 +79,10 @@ export interface ConnectOptions {
   WebSocket?: unknown;
   /** Log lines kept per resource (default 500). */
   maxLogLines?: number;
-  /** The gateway's --heartbeat-interval (default 5000); silence for three intervals reconnects. */
+  /**
+   * The gateway's --heartbeat-interval until its first heartbeat says (default 5000);
+   * silence for three intervals reconnects.
+   */
   heartbeatIntervalMs?: number;
   /** Reconnect backoff: first delay and cap (defaults 250 and 10000), with jitter. */
   initialDelayMs?: number;

@@ -4,6 +4,8 @@
 
 // google.protobuf.Timestamp: RFC 3339 in UTC, e.g. "2026-11-26T03:00:54.120Z".
 export type Timestamp = string;
+// google.protobuf.Duration: seconds with an "s", e.g. "5s", "0.200s".
+export type Duration = string;
 
 // ---- nanokit/bridge/v1/events.proto
 export type Status = "UNKNOWN" | "PENDING" | "DEPLOYING" | "HEALTHY" | "FAILED" | "STOPPED";
@@ -99,6 +101,7 @@ export interface Heartbeat {
   serverTime?: Timestamp;
   hubConnected?: boolean;
   projects?: ProjectLiveness[];
+  interval?: Duration;
 }
 export interface EventBatch {
   events?: Event[];

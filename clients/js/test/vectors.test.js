@@ -35,6 +35,8 @@ function check(value, type, where) {
   } else if (type === 'string' || type === 'Timestamp') {
     assert.equal(typeof value, 'string', `${where}: expected a string`);
     if (type === 'Timestamp') assert.ok(!Number.isNaN(Date.parse(value)), `${where}: not RFC 3339`);
+  } else if (type === 'Duration') {
+    assert.match(value, /^\d+(\.\d+)?s$/, `${where}: not a Duration`);
   } else if (type === 'boolean' || type === 'number') {
     assert.equal(typeof value, type, where);
   } else if (enums[type]) {
