@@ -100,8 +100,7 @@ class LogPanel {
     this.pauseButton.addEventListener('click', () => {
       this.paused = !this.paused;
       this.pauseButton.textContent = this.paused ? 'Resume' : 'Pause';
-      if (!this.paused) this.draw(this.latest, true);
-      this.updateHint();
+      this.draw(this.latest, true);
     });
   }
 
@@ -120,23 +119,28 @@ class LogPanel {
 
   draw(resource, force = false) {
     this.latest = resource;
+    if (!this.paused || force) this.render(resource);
     this.updateHint();
-    if (this.paused && !force) return;
+  }
+
+  // The <pre> holds one node per line of the resource's logs. Appending is
+  // the common case: keep the lines still there (the oldest fall off the
+  // bounded buffer), add only the new ones.
+  render(resource) {
     if (!resource || resource === this.shown) return;
     const previous = this.shown;
     this.shown = resource;
     const follow = this.pre.scrollTop + this.pre.clientHeight >= this.pre.scrollHeight - 4;
     const logs = resource.logs;
-    // Appending is the common case: add only the new lines when the old
-    // ones are still a prefix; otherwise redraw.
-    const appended = previous && logs.length >= previous.logs.length &&
-      previous.logs.length > 0 && logs[previous.logs.length - 1] === previous.logs.at(-1) &&
-      resource.droppedLines === previous.droppedLines;
-    if (!appended) this.pre.replaceChildren();
-    if (!appended && resource.droppedLines > 0) {
-      this.pre.append(el('span', { className: 'dropped', textContent: `… ${resource.droppedLines} lines dropped\n` }));
+    let from = 0;
+    const kept = previous && previous.logs.length > 0 && this.pre.childNodes.length === previous.logs.length
+      ? logs.lastIndexOf(previous.logs.at(-1)) : -1;
+    if (kept >= 0) {
+      for (let drop = previous.logs.length - (kept + 1); drop > 0; drop--) this.pre.firstChild.remove();
+      from = kept + 1;
+    } else {
+      this.pre.replaceChildren();
     }
-    const from = appended ? previous.logs.length : 0;
     const fragment = document.createDocumentFragment();
     for (let i = from; i < logs.length; i++) {
       const line = logs[i];
@@ -145,13 +149,17 @@ class LogPanel {
         : document.createTextNode(`${line.text}\n`));
     }
     this.pre.append(fragment);
-    if (logs.length === 0 && !resource.droppedLines) this.pre.textContent = '(no output yet)\n';
-    if (follow || force) this.pre.scrollTop = this.pre.scrollHeight;
+    if (follow || !previous) this.pre.scrollTop = this.pre.scrollHeight;
   }
 
   updateHint() {
-    const waiting = this.paused && this.latest && this.shown && this.latest !== this.shown;
-    this.hint.textContent = this.paused ? (waiting ? 'paused — new lines waiting' : 'paused') : 'following';
+    const parts = [];
+    const r = this.shown;
+    if (r && r.logs.length === 0) parts.push('no output yet');
+    if (r && r.droppedLines > 0) parts.push(`${r.droppedLines} lines dropped on the way`);
+    const waiting = this.paused && this.latest && this.latest !== this.shown;
+    parts.push(this.paused ? (waiting ? 'paused — new lines waiting' : 'paused') : 'following');
+    this.hint.textContent = parts.join(' · ');
   }
 }
 

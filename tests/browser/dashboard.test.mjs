@@ -78,6 +78,29 @@ test('the dashboard shows the core\'s resources and follows changes live, throug
     assert.deepEqual(loads, [], 'no reload');
     await shot(page, '1-live');
 
+    // Paused, the log panel holds still and says lines are waiting; resumed, it shows them.
+    const logs = page.locator('.logs pre');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await stack.publish('shop', [{ logStream: { resourceId: 'web', lines: ['while paused'] } }]);
+    await page.locator('.logs .hint', { hasText: 'new lines waiting' }).waitFor({ timeout: 2000 });
+    assert.doesNotMatch(await logs.innerText(), /while paused/);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('.logs pre', { hasText: 'while paused' }).waitFor({ timeout: 1000 });
+    assert.equal((await logs.innerText()).trim().split('\n').length, 4, 'each line once');
+
+    // Past the client's bound (500 lines) the oldest lines leave the panel as new ones arrive.
+    for (let chunk = 0; chunk < 3; chunk++) {
+      const lines = Array.from({ length: 250 }, (_, i) => `bulk ${chunk * 250 + i}`);
+      await stack.publish('shop', [{ logStream: { resourceId: 'web', lines } }]);
+      await page.locator('.logs pre', { hasText: `bulk ${chunk * 250 + 249}` }).waitFor({ timeout: 2000 });
+    }
+    const [shownLines, keptLines] = await page.evaluate(() => [
+      document.querySelector('.logs pre').textContent.trimEnd().split('\n'),
+      window.nanokit.project('shop').resources.get('web').logs.map((l) => l.text),
+    ]);
+    assert.equal(keptLines.length, 500);
+    assert.deepEqual(shownLines, keptLines);
+
     // The gateway dies: the page says so, and keeps the last state.
     const port = stack.gatewayPort;
     await stack.gateway.stop('SIGKILL');
