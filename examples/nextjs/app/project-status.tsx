@@ -22,13 +22,9 @@ function Row({ resource }: { resource: ResourceView }) {
   );
 }
 
-export default function ProjectStatus({ project }: { project: string }) {
-  const [token, setToken] = useState<string | null>(null);
-  useEffect(() => setToken(new URLSearchParams(window.location.hash.slice(1)).get('token') ?? ''), []);
-  const client = useNanokitClient({ url: GATEWAY, token: token ?? '' });
-  const { project: view, connection } = useNanokitProject(token === null ? null : client, project);
-
-  if (token === '') return <p>Add #token=… (the gateway&apos;s token) to this page&apos;s address.</p>;
+function Live({ project, token }: { project: string; token: string }) {
+  const client = useNanokitClient({ url: GATEWAY, token });
+  const { project: view, connection } = useNanokitProject(client, project);
   return (
     <section>
       <p>
@@ -47,4 +43,13 @@ export default function ProjectStatus({ project }: { project: string }) {
       </table>
     </section>
   );
+}
+
+export default function ProjectStatus({ project }: { project: string }) {
+  // The fragment exists only in the browser: read it after mount.
+  const [token, setToken] = useState<string | null>(null);
+  useEffect(() => setToken(new URLSearchParams(window.location.hash.slice(1)).get('token') ?? ''), []);
+  if (token === null) return null;
+  if (token === '') return <p>Add #token=… (the gateway&apos;s token) to this page&apos;s address.</p>;
+  return <Live project={project} token={token} />;
 }
