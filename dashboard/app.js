@@ -7,7 +7,7 @@
 // The URL fragment carries the settings, and never reaches a server:
 //   #token=TOKEN&project=demo&project=other
 
-import { ConnectionStatus, connect } from './client/index.js';
+import { ConnectionStatus, PROJECT_NAME, connect } from './client/index.js';
 
 const STATUSES = new Set(['PENDING', 'DEPLOYING', 'HEALTHY', 'FAILED', 'STOPPED', 'UNKNOWN']);
 
@@ -317,8 +317,10 @@ async function gatewayHealth(token) {
 }
 
 async function main() {
-  const { token, projects: wanted } = readFragment();
+  const { token, projects: asked } = readFragment();
+  const wanted = [...new Set(asked.filter((p) => PROJECT_NAME.test(p)))];
   const projects = wanted.length > 0 ? wanted : ['demo'];
+  const skipped = asked.filter((p) => !PROJECT_NAME.test(p));
   const connectionNode = document.getElementById('connection');
   const banner = document.getElementById('banner');
 
@@ -367,6 +369,10 @@ async function main() {
   };
   for (const name of projects) addPanel(name);
 
+  if (skipped.length > 0) {
+    main.prepend(el('p', { className: 'notice', textContent:
+      `Not project names, skipped: ${skipped.join(', ')} (names are 1 to 128 of A-Z a-z 0-9 . _ -).` }));
+  }
   const form = document.getElementById('add-project');
   form.hidden = false;
   form.addEventListener('submit', (e) => {

@@ -16,6 +16,8 @@ export const ConnectionStatus = Object.freeze({
 });
 
 export const PROTOCOL = 'nanokit.v1';
+// What the gateway accepts as a project name (else error invalid_project).
+export const PROJECT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const BEARER_PREFIX = 'nanokit.bearer.';
 const CHANGE_TYPES = new Set(['status_update', 'log_stream', 'reconcile_start', 'reconcile_end']);
 // Codes this client closes with: 4000 is its own (the gateway went silent).
@@ -26,6 +28,12 @@ function parseDuration(text) {
   if (typeof text !== 'string' || !text.endsWith('s')) return 0;
   const seconds = Number(text.slice(0, -1));
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+}
+
+function checkProjectName(project) {
+  if (typeof project !== 'string' || !PROJECT_NAME.test(project)) {
+    throw new TypeError(`nanokit: "${project}" is not a project name (1 to 128 of A-Z a-z 0-9 . _ -)`);
+  }
 }
 
 export class NanokitClient {
@@ -58,7 +66,10 @@ export class NanokitClient {
     this._connection = Object.freeze({
       status: ConnectionStatus.CONNECTING, retries: 0, hubConnected: null, lastError: null, closeCode: 0,
     });
-    for (const project of options.projects ?? []) this._views.set(project, emptyProject(project));
+    for (const project of options.projects ?? []) {
+      checkProjectName(project);
+      this._views.set(project, emptyProject(project));
+    }
   }
 
   /**
@@ -85,6 +96,7 @@ export class NanokitClient {
   }
 
   subscribe(project) {
+    checkProjectName(project);
     if (this._views.has(project)) return;
     this._views.set(project, emptyProject(project));
     this._sendSubscribe(project);

@@ -14,6 +14,8 @@ export declare const ConnectionStatus: {
   readonly CLOSED: 'closed';
 };
 export declare const PROTOCOL: 'nanokit.v1';
+/** Project names the gateway accepts; connect() and subscribe() throw a TypeError for others. */
+export declare const PROJECT_NAME: RegExp;
 export declare const DEFAULT_MAX_LOG_LINES: number;
 
 export interface LogEntry {

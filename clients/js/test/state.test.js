@@ -1,7 +1,7 @@
 // The merge rules, without a network: what a view becomes after messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyChanges, applyLiveness, emptyProject, projectFromSnapshot } from '../src/index.js';
+import { applyChanges, applyLiveness, connect, emptyProject, projectFromSnapshot } from '../src/index.js';
 
 const snapshot = projectFromSnapshot({
   project: 'p', epoch: 'e1', seq: '10',
@@ -96,4 +96,10 @@ test('liveness from heartbeats', () => {
   const next = applyLiveness(snapshot, { project: 'p', coreConnected: false, coreChangedAt: '2026-11-26T00:00:09Z' });
   assert.equal(next.coreConnected, false);
   assert.equal(applyLiveness(next, { project: 'p', coreChangedAt: '2026-11-26T00:00:09Z' }), next);
+});
+
+test('a name the gateway would refuse is refused at once', () => {
+  const WebSocket = class { constructor() { throw new Error('must not connect'); } };
+  assert.throws(() => connect({ url: 'ws://127.0.0.1:1/ws', projects: ['no such/project'], WebSocket }), /not a project name/);
+  assert.throws(() => connect({ url: 'ws://127.0.0.1:1/ws', projects: ['x'.repeat(129)], WebSocket }), /not a project name/);
 });
