@@ -100,6 +100,27 @@ TEST_F(FlowTest, ThousandRapidUpdatesArriveAsFarFewerMessagesEndingAtTheLast) {
   EXPECT_EQ(stack_.GetSnapshot("demo")->seq(), 1000u);
 }
 
+TEST_F(FlowTest, ARemovalIsNeverConflatedAwayNorALaterStatusAcrossIt) {
+  Start();
+  ClientState state;
+  auto client = Subscribe(&state);
+  v1::Event log;
+  log.set_project("demo");
+  log.set_source_seq(2);
+  log.mutable_log_stream()->set_resource_id("web");
+  log.mutable_log_stream()->add_lines("output of the old web");
+  v1::Event removed = Status("web", v1::UNKNOWN, "", 3);
+  removed.mutable_status_update()->set_removed(true);
+  // One request: one hub batch, queued for the connection in one step.
+  PublishRaw({Status("web", v1::HEALTHY, "up", 1), log, removed, Status("web", v1::PENDING, "again", 4)});
+  std::vector<v1::ServerMessage> seen;
+  Converge(*client, state, &seen);  // the old web's logs must be gone, as in the hub
+  int removals = 0;
+  for (const auto& m : seen) removals += m.type() == "status_update" && m.status_update().removed();
+  EXPECT_EQ(removals, 1);
+  EXPECT_EQ(state.project("demo").Find("web")->status(), v1::PENDING);
+}
+
 TEST_F(FlowTest, RepeatingTheSameStatusIsNotRebroadcast) {
   Start();
   ClientState state;
