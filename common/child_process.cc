@@ -1,4 +1,4 @@
-#include "tests/support/child_process.h"
+#include "common/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
-namespace nanokit::testing {
+namespace nanokit {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::string& path,
                                                                   const std::vector<std::string>& args,
@@ -146,4 +146,4 @@ CommandResult RunCommand(const std::string& path, const std::vector<std::string>
   return result;
 }
 
-}  // namespace nanokit::testing
+}  // namespace nanokit

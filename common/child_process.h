@@ -1,7 +1,7 @@
 #pragma once
-// A real process started by a test: its stdout is read line by line, its
-// stderr goes to a file the test can inspect. Killed (SIGKILL) if still
-// running when destroyed.
+// A real process started by a test or a benchmark: its stdout is read line
+// by line, its stderr goes to a file the caller can inspect. Killed (SIGKILL)
+// if still running when destroyed.
 
 #include <sys/types.h>
 
@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace nanokit::testing {
+namespace nanokit {
 
 class ChildProcess {
  public:
@@ -52,4 +52,4 @@ struct CommandResult {
 CommandResult RunCommand(const std::string& path, const std::vector<std::string>& args, const std::string& cwd = "",
                          absl::Duration timeout = absl::Seconds(30));
 
-}  // namespace nanokit::testing
+}  // namespace nanokit

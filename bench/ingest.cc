@@ -1,0 +1,164 @@
+#include "bench/ingest.h"
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "bench/latency.h"
+#include "bench/process_stats.h"
+#include "common/child_process.h"
+#include "common/token.h"
+#include "core_client/hub_publisher.h"
+
+namespace nanokit::bench {
+
+namespace v1 = nanokit::bridge::v1;
+
+namespace {
+
+double OwnCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// A status update of about 150 bytes on the wire, as a core sends them.
+v1::Event MakeEvent(uint64_t i, uint64_t resources, const std::string& resource_prefix) {
+  v1::Event event;
+  event.set_project("bench");
+  auto* update = event.mutable_status_update();
+  update->set_resource_id(absl::StrCat(resource_prefix, i % resources));
+  update->set_kind("service");
+  update->set_status(i % 2 ? v1::HEALTHY : v1::DEPLOYING);
+  update->set_message(absl::StrCat("rolling out revision ", i, " of the service, step ", i % 7));
+  return event;
+}
+
+struct PublisherResult {
+  Latencies latencies;
+  uint64_t acknowledged = 0;
+  uint64_t dropped = 0;
+};
+
+void RunPublisher(const core::HubPublisherOptions& options, uint64_t count, const IngestOptions& bench,
+                  int index, PublisherResult* result) {
+  core::HubPublisher publisher(options);
+  const std::string prefix = absl::StrCat("p", index, "-r");
+  std::vector<int64_t> sent_at(count);
+  uint64_t acked = 0;
+  // Records the latency of everything acknowledged since the last look.
+  auto poll = [&] {
+    const uint64_t now_acked = publisher.stats().acknowledged;
+    if (now_acked == acked) return;
+    const int64_t now = absl::GetCurrentTimeNanos();
+    for (uint64_t i = acked; i < now_acked && i < count; ++i) result->latencies.Add(now - sent_at[i]);
+    acked = now_acked;
+  };
+  for (uint64_t i = 0; i < count; ++i) {
+    while (i - acked >= bench.window) {
+      poll();
+      if (i - acked >= bench.window) absl::SleepFor(absl::Microseconds(50));
+    }
+    sent_at[i] = absl::GetCurrentTimeNanos();
+    publisher.Publish(MakeEvent(i, bench.resources, prefix));
+    if (i % 128 == 0) poll();
+  }
+  while (acked < count) {
+    poll();
+    if (acked < count) absl::SleepFor(absl::Microseconds(100));
+  }
+  result->acknowledged = acked;
+  result->dropped = publisher.stats().dropped;
+}
+
+}  // namespace
+
+int RunIngest(const IngestOptions& options) {
+  char dir_template[] = "/tmp/nanokit-bench-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string token = *GenerateToken();
+  if (auto written = WriteTokenFile(dir + "/token", token, false); !written.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(written.message()).c_str());
+    return 1;
+  }
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--token-file", dir + "/token"};
+  if (options.durable) {
+    args.insert(args.end(), {"--data-dir", dir + "/hub"});
+  } else {
+    args.push_back("--in-memory");
+  }
+  auto hub = ChildProcess::Start(options.hub_binary, args, dir, dir + "/hub.log");
+  if (!hub.ok()) {
+    std::fprintf(stderr, "nanokit-bench: cannot start %s: %s\n", options.hub_binary.c_str(),
+                 std::string(hub.status().message()).c_str());
+    return 1;
+  }
+  auto line = (*hub)->ReadLine(absl::Seconds(20));
+  if (!line.ok() || line->find("listening on ") == std::string::npos) {
+    std::fprintf(stderr, "nanokit-bench: the hub did not start (see %s/hub.log)\n", dir.c_str());
+    return 1;
+  }
+  const std::string address = line->substr(line->rfind(' ') + 1);
+
+  core::HubPublisherOptions publisher_options;
+  publisher_options.target = address;
+  publisher_options.token = token;
+  const uint64_t per_publisher = options.events / static_cast<uint64_t>(options.publishers);
+  std::vector<PublisherResult> results(static_cast<size_t>(options.publishers));
+  std::vector<std::thread> threads;
+
+  const ProcessStats hub_before = ReadProcessStats((*hub)->pid());
+  const double own_before = OwnCpuSeconds();
+  const absl::Time start = absl::Now();
+  for (int p = 0; p < options.publishers; ++p) {
+    core::HubPublisherOptions o = publisher_options;
+    o.source = absl::StrCat("bench-", p);
+    threads.emplace_back(RunPublisher, o, per_publisher, std::cref(options), p, &results[static_cast<size_t>(p)]);
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const ProcessStats hub_after = ReadProcessStats((*hub)->pid());
+  const double own_cpu = OwnCpuSeconds() - own_before;
+
+  Latencies all;
+  uint64_t acknowledged = 0, dropped = 0;
+  for (auto& r : results) {
+    all.Merge(r.latencies);
+    acknowledged += r.acknowledged;
+    dropped += r.dropped;
+  }
+  const double hub_cpu = (hub_after.cpu_seconds - hub_before.cpu_seconds) / seconds;
+  const double bench_cpu = own_cpu / seconds;
+  const unsigned cores = std::thread::hardware_concurrency();
+  std::printf("ingest  store=%s publishers=%d events=%llu\n", options.durable ? "sqlite" : "memory",
+              options.publishers, static_cast<unsigned long long>(acknowledged));
+  std::printf("  acknowledged events/s  %12.0f\n", static_cast<double>(acknowledged) / seconds);
+  std::printf("  ack latency p50 / p99  %9.2f ms / %.2f ms\n", all.PercentileMs(0.50), all.PercentileMs(0.99));
+  std::printf("  dropped by publishers  %12llu\n", static_cast<unsigned long long>(dropped));
+  std::printf("  hub CPU                %11.0f%% of one core (%u cores), peak RSS %.1f MiB\n", hub_cpu * 100, cores,
+              static_cast<double>(hub_after.peak_rss_bytes) / (1 << 20));
+  std::printf("  publishers' CPU        %11.0f%% of one core\n", bench_cpu * 100);
+  const char* bound = hub_cpu + bench_cpu >= 0.9 * cores ? "CPU: the machine is saturated"
+                      : hub_cpu >= 0.85                  ? "the hub's CPU (its publish path is one serialized lock)"
+                      : bench_cpu >= 0.85 * options.publishers ? "the publishers' CPU"
+                      : options.durable                  ? "the store's commits"
+                                                         : "latency (raise --window or --publishers)";
+  std::printf("  bound by               %s\n", bound);
+  std::printf("RESULT mode=ingest store=%s events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f hub_cpu=%.2f bench_cpu=%.2f\n",
+              options.durable ? "sqlite" : "memory", static_cast<double>(acknowledged) / seconds,
+              all.PercentileMs(0.50), all.PercentileMs(0.99), hub_cpu, bench_cpu);
+  (*hub)->Signal(SIGTERM);
+  (*hub)->Wait(absl::Seconds(10));
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return acknowledged == per_publisher * static_cast<uint64_t>(options.publishers) && dropped == 0 ? 0 : 1;
+}
+
+}  // namespace nanokit::bench
