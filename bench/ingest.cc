@@ -2,9 +2,7 @@
 
 #include <sys/resource.h>
 
-#include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -12,8 +10,7 @@
 #include "absl/time/clock.h"
 #include "bench/latency.h"
 #include "bench/process_stats.h"
-#include "common/child_process.h"
-#include "common/token.h"
+#include "bench/servers.h"
 #include "core_client/hub_publisher.h"
 
 namespace nanokit::bench {
@@ -81,31 +78,13 @@ void RunPublisher(const core::HubPublisherOptions& options, uint64_t count, cons
 }  // namespace
 
 int RunIngest(const IngestOptions& options) {
-  char dir_template[] = "/tmp/nanokit-bench-XXXXXX";
-  const std::string dir = mkdtemp(dir_template);
-  const std::string token = *GenerateToken();
-  if (auto written = WriteTokenFile(dir + "/token", token, false); !written.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(written.message()).c_str());
+  auto servers = Servers::Start(options.hub_binary, options.durable);
+  if (!servers.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(servers.status().message()).c_str());
     return 1;
   }
-  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--token-file", dir + "/token"};
-  if (options.durable) {
-    args.insert(args.end(), {"--data-dir", dir + "/hub"});
-  } else {
-    args.push_back("--in-memory");
-  }
-  auto hub = ChildProcess::Start(options.hub_binary, args, dir, dir + "/hub.log");
-  if (!hub.ok()) {
-    std::fprintf(stderr, "nanokit-bench: cannot start %s: %s\n", options.hub_binary.c_str(),
-                 std::string(hub.status().message()).c_str());
-    return 1;
-  }
-  auto line = (*hub)->ReadLine(absl::Seconds(20));
-  if (!line.ok() || line->find("listening on ") == std::string::npos) {
-    std::fprintf(stderr, "nanokit-bench: the hub did not start (see %s/hub.log)\n", dir.c_str());
-    return 1;
-  }
-  const std::string address = line->substr(line->rfind(' ') + 1);
+  const std::string address = (*servers)->hub_address();
+  const std::string token = (*servers)->token();
 
   core::HubPublisherOptions publisher_options;
   publisher_options.target = address;
@@ -114,7 +93,7 @@ int RunIngest(const IngestOptions& options) {
   std::vector<PublisherResult> results(static_cast<size_t>(options.publishers));
   std::vector<std::thread> threads;
 
-  const ProcessStats hub_before = ReadProcessStats((*hub)->pid());
+  const ProcessStats hub_before = ReadProcessStats((*servers)->hub_pid());
   const double own_before = OwnCpuSeconds();
   const absl::Time start = absl::Now();
   for (int p = 0; p < options.publishers; ++p) {
@@ -124,7 +103,7 @@ int RunIngest(const IngestOptions& options) {
   }
   for (auto& t : threads) t.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  const ProcessStats hub_after = ReadProcessStats((*hub)->pid());
+  const ProcessStats hub_after = ReadProcessStats((*servers)->hub_pid());
   const double own_cpu = OwnCpuSeconds() - own_before;
 
   Latencies all;
@@ -154,10 +133,6 @@ int RunIngest(const IngestOptions& options) {
   std::printf("RESULT mode=ingest store=%s events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f hub_cpu=%.2f bench_cpu=%.2f\n",
               options.durable ? "sqlite" : "memory", static_cast<double>(acknowledged) / seconds,
               all.PercentileMs(0.50), all.PercentileMs(0.99), hub_cpu, bench_cpu);
-  (*hub)->Signal(SIGTERM);
-  (*hub)->Wait(absl::Seconds(10));
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
   return acknowledged == per_publisher * static_cast<uint64_t>(options.publishers) && dropped == 0 ? 0 : 1;
 }
 

@@ -2,12 +2,14 @@
 // the servers it needs (from the build tree or next to this binary) and
 // prints a report, with a final `RESULT key=value…` line for scripts.
 //   nanokit-bench ingest   publishers -> hub
+//   nanokit-bench fanout   a core -> hub -> gateway -> K WebSocket clients
 
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
 
+#include "bench/fanout.h"
 #include "bench/ingest.h"
 #include "common/flags.h"
 
@@ -18,6 +20,7 @@ constexpr const char* kUsage =
     "\n"
     "Modes:\n"
     "  ingest   M publishers (core_client) into a hub: acknowledged events/s, ack latency.\n"
+    "  fanout   a core at a fixed rate, K WebSocket clients: delivered events/s, end-to-end latency.\n"
     "\n"
     "Run `nanokit-bench MODE --help` for the flags of a mode. Benchmarks, not tests:\n"
     "see bench/run for the standard set and BENCHMARKS.md for results.\n";
@@ -53,6 +56,30 @@ int RunIngestCommand(int argc, char** argv) {
   return nanokit::bench::RunIngest(options);
 }
 
+int RunFanoutCommand(int argc, char** argv) {
+  nanokit::bench::FanoutOptions options;
+  options.hub_binary = FindBinary("nanokit-hub", "hub");
+  options.gateway_binary = FindBinary("nanokit-gateway", "ws_gateway");
+  uint64_t threads = static_cast<uint64_t>(options.gateway_threads);
+  absl::Duration duration = absl::Seconds(10);
+  nanokit::FlagSet flags("nanokit-bench fanout", "[flags]");
+  flags.Uint64("clients", &options.clients, "WebSocket clients subscribed to the project.");
+  flags.Uint64("rate", &options.rate, "Events published per second.");
+  flags.Uint64("resources", &options.resources, "Resources the events are spread over.");
+  flags.Duration("duration", &duration, "How long to measure (after one second of warm-up).");
+  flags.Uint64("gateway-threads", &threads, "The gateway's --threads.");
+  flags.String("hub-bin", &options.hub_binary, "The nanokit-hub to run.");
+  flags.String("gateway-bin", &options.gateway_binary, "The nanokit-gateway to run.");
+  flags.ParseOrExit(argc, argv, 2);
+  if (options.clients == 0 || options.rate == 0 || options.resources == 0 || threads == 0 || threads > 256) {
+    std::cerr << "nanokit-bench fanout: clients, rate, resources and gateway threads must be positive\n";
+    return 2;
+  }
+  options.gateway_threads = static_cast<int>(threads);
+  options.seconds = absl::ToDoubleSeconds(duration);
+  return nanokit::bench::RunFanout(options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,6 +88,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (std::strcmp(argv[1], "ingest") == 0) return RunIngestCommand(argc, argv);
+  if (std::strcmp(argv[1], "fanout") == 0) return RunFanoutCommand(argc, argv);
   if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::cout << kUsage;
     return 0;

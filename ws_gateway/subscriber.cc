@@ -1,5 +1,6 @@
 #include "ws_gateway/subscriber.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/server_message.h"
 
 namespace nanokit::gateway {
@@ -25,6 +26,20 @@ Frame EncodeJson(std::string json, const v1::ServerMessage& header) {
       frame->kind = EncodedMessage::Kind::kHeartbeat;
       break;
     default:
+      break;
+  }
+  switch (frame->kind) {
+    case EncodedMessage::Kind::kStatusUpdate:
+    case EncodedMessage::Kind::kRemoval:
+      frame->conflation_key = absl::StrCat("s", frame->project, "\n", frame->resource_id);
+      break;
+    case EncodedMessage::Kind::kHeartbeat:
+      frame->conflation_key = absl::StrCat("h", frame->project);
+      break;
+    case EncodedMessage::Kind::kLogStream:
+      frame->log_key = absl::StrCat(frame->project, "\n", frame->resource_id);
+      break;
+    case EncodedMessage::Kind::kOther:
       break;
   }
   return frame;

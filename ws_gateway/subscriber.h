@@ -20,6 +20,12 @@ struct EncodedMessage {
   std::string project;
   std::string resource_id;  // status_update and log_stream
   uint64_t log_lines = 0;   // log_stream
+  // Computed once here, not per connection: what a connection conflates on
+  // ("s" project \n resource for a status or removal, "h" project for a
+  // heartbeat, empty for the rest), and, for log_stream, the resource whose
+  // dropped lines it counts (project \n resource).
+  std::string conflation_key;
+  std::string log_key;
 };
 using Frame = std::shared_ptr<const EncodedMessage>;
 // Frames that belong together (one hub batch): a connection queues them in

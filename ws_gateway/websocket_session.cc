@@ -137,25 +137,29 @@ void WebSocketSession::Unsubscribe(const std::string& project) {
 void WebSocketSession::Reply(const v1::ServerMessage& message) { Enqueue({EncodeMessage(message)}); }
 
 void WebSocketSession::Send(FrameGroup frames) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), frames = std::move(frames)] { self->Enqueue(*frames); });
+  bool first;
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    first = inbox_.empty();
+    inbox_.push_back(std::move(frames));
+  }
+  if (first) net::post(ws_.get_executor(), [self = shared_from_this()] { self->DrainInbox(); });
+}
+
+void WebSocketSession::DrainInbox() {
+  std::vector<FrameGroup> groups;
+  {
+    absl::MutexLock lock(&inbox_mu_);
+    groups.swap(inbox_);
+  }
+  if (closing_ || closed_) return;
+  for (const FrameGroup& group : groups) {
+    for (const Frame& frame : *group) EnqueueOne(frame);
+  }
+  AfterEnqueue();
 }
 
 namespace {
-
-// Messages that only the newest of matters: a resource's status, a
-// project's heartbeat. Empty for those that must all arrive. A removal
-// shares its resource's key: it supersedes the statuses before it, but is
-// never superseded itself (see EnqueueOne).
-std::string ConflationKey(const EncodedMessage& m) {
-  switch (m.kind) {
-    case EncodedMessage::Kind::kStatusUpdate:
-    case EncodedMessage::Kind::kRemoval: return absl::StrCat("s", m.project, "\n", m.resource_id);
-    case EncodedMessage::Kind::kHeartbeat: return absl::StrCat("h", m.project);
-    default: return "";
-  }
-}
-
-std::string LogKey(const EncodedMessage& m) { return absl::StrCat(m.project, "\n", m.resource_id); }
 
 // The same log_stream with more dropped lines counted. Only on the overflow
 // path, so parsing the shared JSON again is fine.
@@ -176,6 +180,10 @@ constexpr std::string_view kBatchSuffix = "]}";
 void WebSocketSession::Enqueue(const std::vector<Frame>& frames) {
   if (closing_ || closed_) return;
   for (const Frame& frame : frames) EnqueueOne(frame);
+  AfterEnqueue();
+}
+
+void WebSocketSession::AfterEnqueue() {
   const auto& options = gateway_->options();
   // One message alone (a big snapshot, say) is not a backlog: the bound is
   // on what piles up behind it.
@@ -190,7 +198,10 @@ void WebSocketSession::Enqueue(const std::vector<Frame>& frames) {
 }
 
 void WebSocketSession::EnqueueOne(const Frame& frame) {
-  const std::string key = ConflationKey(*frame);
+  // Only the newest of a resource's status (or a project's heartbeat)
+  // matters. A removal supersedes the statuses before it but is never
+  // superseded itself (below).
+  const std::string& key = frame->conflation_key;
   Frame* superseded = nullptr;
   if (!key.empty()) {
     auto it = latest_.find(key);
@@ -223,7 +234,7 @@ void WebSocketSession::DropOldestLogs() {
     Frame* slot = log_slots_.front();
     log_slots_.pop_front();
     if (*slot == nullptr) continue;
-    dropped_lines_[LogKey(**slot)] += (*slot)->log_lines;
+    dropped_lines_[(*slot)->log_key] += (*slot)->log_lines;
     queued_log_bytes_ -= (*slot)->json.size();
     queued_bytes_ -= (*slot)->json.size();
     *slot = nullptr;
@@ -244,7 +255,7 @@ void WebSocketSession::Flush() {
   if (!dropped_lines_.empty()) {
     for (Frame& frame : in_flight_) {
       if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
-      auto it = dropped_lines_.find(LogKey(*frame));
+      auto it = dropped_lines_.find(frame->log_key);
       if (it == dropped_lines_.end()) continue;
       frame = WithDroppedLines(frame, it->second);
       dropped_lines_.erase(it);

@@ -14,7 +14,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
 #include "ws_gateway/project_channel.h"
@@ -47,7 +49,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void Subscribe(const bridge::v1::ClientMessage& message);
   void Unsubscribe(const std::string& project);
   void Reply(const bridge::v1::ServerMessage& message);
+  // Takes everything other threads handed over since the last call.
+  void DrainInbox();
   void Enqueue(const std::vector<Frame>& frames);
+  // After frames were queued: closes a connection past its bounds, or
+  // starts a write if none is in flight.
+  void AfterEnqueue();
   void EnqueueOne(const Frame& frame);
   void DropOldestLogs();
   // Sends everything waiting: one message alone, several as one "batch"
@@ -73,6 +80,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   // superseded (a newer status of the same resource, a newer heartbeat) or
   // dropped (old log lines past the bound) is null. Element pointers stay
   // valid while pushing at the back, so latest_ and log_slots_ point into it.
+  // Frames handed over by project channels (any thread), waiting for this
+  // session's strand. One drain is posted when it becomes non-empty, not one
+  // handler per hub batch: with a thousand connections and a fast core that
+  // would be millions of handlers a second, queued before any conflation.
+  absl::Mutex inbox_mu_;
+  std::vector<FrameGroup> inbox_ ABSL_GUARDED_BY(inbox_mu_);
   std::deque<Frame> queue_;
   size_t queued_bytes_ = 0;
   size_t queued_log_bytes_ = 0;

@@ -1,0 +1,74 @@
+#include "bench/servers.h"
+
+#include <stdlib.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/token.h"
+
+namespace nanokit::bench {
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& binary,
+                                                          const std::vector<std::string>& args,
+                                                          const std::string& dir, const std::string& name,
+                                                          std::string* address) {
+  auto process = ChildProcess::Start(binary, args, dir, absl::StrCat(dir, "/", name, ".log"));
+  if (!process.ok()) return absl::UnavailableError(absl::StrCat("cannot start ", binary, ": ", process.status().message()));
+  auto line = (*process)->ReadLine(absl::Seconds(20));
+  if (!line.ok() || line->find("listening on ") == std::string::npos) {
+    return absl::UnavailableError(absl::StrCat(name, " did not start; see ", dir, "/", name, ".log"));
+  }
+  *address = line->substr(line->rfind(' ') + 1);
+  return process;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_binary, bool durable,
+                                                        const std::string& gateway_binary,
+                                                        const std::vector<std::string>& gateway_flags) {
+  std::unique_ptr<Servers> servers(new Servers());
+  char dir_template[] = "/tmp/nanokit-bench-XXXXXX";
+  if (mkdtemp(dir_template) == nullptr) return absl::UnavailableError("cannot create a temporary folder");
+  servers->dir_ = dir_template;
+  auto token = GenerateToken();
+  if (!token.ok()) return token.status();
+  servers->token_ = *token;
+  const std::string token_file = servers->dir_ + "/token";
+  if (auto written = WriteTokenFile(token_file, servers->token_, false); !written.ok()) return written;
+
+  std::vector<std::string> hub_args = {"--listen", "127.0.0.1:0", "--token-file", token_file};
+  if (durable) {
+    hub_args.insert(hub_args.end(), {"--data-dir", servers->dir_ + "/hub"});
+  } else {
+    hub_args.push_back("--in-memory");
+  }
+  auto hub = StartServer(hub_binary, hub_args, servers->dir_, "hub", &servers->hub_address_);
+  if (!hub.ok()) return hub.status();
+  servers->hub_ = *std::move(hub);
+  if (!gateway_binary.empty()) {
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--hub", servers->hub_address_, "--token-file",
+                                     token_file};
+    args.insert(args.end(), gateway_flags.begin(), gateway_flags.end());
+    auto gateway = StartServer(gateway_binary, args, servers->dir_, "gateway", &servers->gateway_address_);
+    if (!gateway.ok()) return gateway.status();
+    servers->gateway_ = *std::move(gateway);
+  }
+  return servers;
+}
+
+Servers::~Servers() {
+  for (ChildProcess* p : {gateway_.get(), hub_.get()}) {
+    if (p == nullptr) continue;
+    p->Signal(SIGTERM);
+    p->Wait(absl::Seconds(10));
+  }
+  std::error_code ec;
+  if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+}  // namespace nanokit::bench

@@ -1,0 +1,37 @@
+#pragma once
+// The servers a benchmark measures: a hub (and a gateway) started on port 0
+// in a temporary folder with their own token, stopped and removed at the end.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/child_process.h"
+
+namespace nanokit::bench {
+
+class Servers {
+ public:
+  static absl::StatusOr<std::unique_ptr<Servers>> Start(const std::string& hub_binary, bool durable,
+                                                        const std::string& gateway_binary = "",
+                                                        const std::vector<std::string>& gateway_flags = {});
+  ~Servers();
+
+  const std::string& token() const { return token_; }
+  const std::string& hub_address() const { return hub_address_; }
+  const std::string& gateway_address() const { return gateway_address_; }
+  pid_t hub_pid() const { return hub_->pid(); }
+  pid_t gateway_pid() const { return gateway_ ? gateway_->pid() : 0; }
+
+ private:
+  Servers() = default;
+  std::string dir_;
+  std::string token_;
+  std::unique_ptr<ChildProcess> hub_;
+  std::unique_ptr<ChildProcess> gateway_;
+  std::string hub_address_;
+  std::string gateway_address_;
+};
+
+}  // namespace nanokit::bench
