@@ -171,6 +171,7 @@ Frame WithDroppedLines(const Frame& frame, uint64_t dropped) {
   return EncodeMessage(message);
 }
 
+constexpr size_t kMaxBatchMessages = 256;
 constexpr std::string_view kBatchPrefix = "{\"type\":\"batch\",\"messages\":[";
 constexpr std::string_view kComma = ",";
 constexpr std::string_view kBatchSuffix = "]}";
@@ -242,15 +243,24 @@ void WebSocketSession::DropOldestLogs() {
 }
 
 void WebSocketSession::Flush() {
+  // Takes what waits, oldest first, up to kMaxBatchMessages: a bigger
+  // gathered write would cost more per message (Beast walks the buffer list
+  // on each partial write), and the rest leaves right after this one.
   in_flight_.clear();
-  for (Frame& frame : queue_) {
-    if (frame != nullptr) in_flight_.push_back(std::move(frame));
+  while (!queue_.empty() && in_flight_.size() < kMaxBatchMessages) {
+    Frame& slot = queue_.front();
+    if (!log_slots_.empty() && log_slots_.front() == &slot) log_slots_.pop_front();
+    if (slot != nullptr) {
+      queued_bytes_ -= slot->json.size();
+      if (slot->kind == EncodedMessage::Kind::kLogStream) queued_log_bytes_ -= slot->json.size();
+      if (!slot->conflation_key.empty()) {
+        auto it = latest_.find(slot->conflation_key);
+        if (it != latest_.end() && it->second == &slot) latest_.erase(it);
+      }
+      in_flight_.push_back(std::move(slot));
+    }
+    queue_.pop_front();
   }
-  queue_.clear();
-  latest_.clear();
-  log_slots_.clear();
-  queued_bytes_ = 0;
-  queued_log_bytes_ = 0;
   if (in_flight_.empty()) return;
   if (!dropped_lines_.empty()) {
     for (Frame& frame : in_flight_) {
@@ -290,6 +300,7 @@ void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
     latest_.clear();
     log_slots_.clear();
     queued_bytes_ = 0;
+    queued_log_bytes_ = 0;
     return;
   }
   if (!closing_) Flush();

@@ -163,6 +163,32 @@ TEST_F(FlowTest, FiftyResourcesChangingAtOnceArriveInOneBatch) {
   EXPECT_EQ(state.project("demo").resource_count(), 50u);
 }
 
+TEST_F(FlowTest, ABigBacklogLeavesInBatchesOfAtMost256InOrder) {
+  Start();
+  ClientState state;
+  auto client = Subscribe(&state);
+  std::vector<v1::Event> events;
+  for (uint64_t i = 0; i < 700; ++i) events.push_back(Status("svc" + std::to_string(i), v1::HEALTHY, "ok", i + 1));
+  PublishRaw(events);  // one hub batch: 700 messages for the connection at once
+  const uint64_t target = stack_.GetSnapshot("demo")->seq();
+  int frames = 0;
+  size_t largest = 0;
+  while (state.seq("demo") < target) {
+    auto text = client->Read(absl::Seconds(5));
+    ASSERT_TRUE(text.ok()) << text.status();
+    v1::ServerMessage frame;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &frame).ok());
+    ASSERT_TRUE(state.Apply(frame).ok()) << "in order, no duplicates";
+    if (frame.type() == "heartbeat") continue;
+    ++frames;
+    largest = std::max(largest, static_cast<size_t>(frame.messages_size()));
+  }
+  EXPECT_LE(largest, 256u);
+  EXPECT_GE(frames, 3);
+  EXPECT_LE(frames, 4);
+  EXPECT_EQ(state.project("demo").resource_count(), 700u);
+}
+
 TEST_F(FlowTest, AClientThatStopsReadingLosesOldLogLinesAndIsToldHowMany) {
   Start({"--max-log-bytes", "200000"});
   ClientState stalled_state, reader_state;
