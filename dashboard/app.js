@@ -200,7 +200,7 @@ class ProjectPanel {
       this.renderCore(now);
     }
     if (!previous || previous.seq !== view.seq) this.seq.textContent = `seq ${view.seq}`;
-    if (!previous || previous.reconcile !== view.reconcile) this.renderReconcile(view.reconcile, now);
+    if (!previous || previous.reconcile !== view.reconcile) this.renderReconcile(view.reconcile);
     if (!previous || previous.resources !== view.resources) this.renderResources(view.resources, now);
     if (!view.synced) this.empty.textContent = 'Waiting for the project\'s state…';
     else if (view.resources.size === 0) this.empty.textContent = 'No resources yet.';
@@ -221,7 +221,7 @@ class ProjectPanel {
     } else this.core.textContent = 'no core has connected';
   }
 
-  renderReconcile(r, now) {
+  renderReconcile(r) {
     this.reconcile.hidden = !r;
     if (!r) return;
     const outcome = r.running ? 'RUNNING' : r.outcome.replace('OUTCOME_UNSPECIFIED', 'ENDED');
@@ -241,7 +241,6 @@ class ProjectPanel {
     this.reconcile.replaceChildren(...children);
     this.reconcile.dataset.reconcile = r.reconcileId;
     this.reconcile.dataset.outcome = outcome;
-    void now;
   }
 
   renderResources(resources, now) {

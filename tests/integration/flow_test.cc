@@ -60,6 +60,25 @@ class FlowTest : public ::testing::Test {
     EXPECT_EQ(DiffSnapshots(*hub, state.project("demo").ToSnapshot()), "");
   }
 
+  // Reads whole frames (a batch stays one) until the client reaches the
+  // hub's seq, merging them; heartbeats are left out of the result.
+  std::vector<v1::ServerMessage> ReadFramesToHubSeq(WsClient& client, ClientState& state) {
+    std::vector<v1::ServerMessage> frames;
+    const uint64_t target = stack_.GetSnapshot("demo")->seq();
+    while (state.seq("demo") < target) {
+      auto text = client.Read(absl::Seconds(5));
+      EXPECT_TRUE(text.ok()) << text.status();
+      if (!text.ok()) break;
+      v1::ServerMessage frame;
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &frame).ok());
+      auto applied = state.Apply(frame);
+      EXPECT_TRUE(applied.ok()) << applied;
+      if (!applied.ok()) break;
+      if (frame.type() != "heartbeat") frames.push_back(std::move(frame));
+    }
+    return frames;
+  }
+
   core::HubPublisherOptions PublisherOptions() {
     core::HubPublisherOptions options;
     options.target = stack_.hub_address();
@@ -143,16 +162,10 @@ TEST_F(FlowTest, FiftyResourcesChangingAtOnceArriveInOneBatch) {
   std::vector<v1::Event> events;
   for (uint64_t i = 0; i < 50; ++i) events.push_back(Status("svc" + std::to_string(i), v1::HEALTHY, "ok", i + 1));
   PublishRaw(events);
-  // Read raw frames: the 50 status updates must share one.
-  const uint64_t target = stack_.GetSnapshot("demo")->seq();
+  // The 50 status updates must share one frame.
   int frames_with_updates = 0;
   int updates = 0;
-  while (state.seq("demo") < target) {
-    auto text = client->Read(absl::Seconds(5));
-    ASSERT_TRUE(text.ok()) << text.status();
-    v1::ServerMessage frame;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &frame).ok());
-    ASSERT_TRUE(state.Apply(frame).ok());
+  for (const v1::ServerMessage& frame : ReadFramesToHubSeq(*client, state)) {
     int in_frame = frame.type() == "status_update" ? 1 : 0;
     for (const auto& m : frame.messages()) in_frame += m.type() == "status_update";
     frames_with_updates += in_frame > 0;
@@ -170,22 +183,12 @@ TEST_F(FlowTest, ABigBacklogLeavesInBatchesOfAtMost256InOrder) {
   std::vector<v1::Event> events;
   for (uint64_t i = 0; i < 700; ++i) events.push_back(Status("svc" + std::to_string(i), v1::HEALTHY, "ok", i + 1));
   PublishRaw(events);  // one hub batch: 700 messages for the connection at once
-  const uint64_t target = stack_.GetSnapshot("demo")->seq();
-  int frames = 0;
+  const auto frames = ReadFramesToHubSeq(*client, state);  // merged in order, no duplicates
   size_t largest = 0;
-  while (state.seq("demo") < target) {
-    auto text = client->Read(absl::Seconds(5));
-    ASSERT_TRUE(text.ok()) << text.status();
-    v1::ServerMessage frame;
-    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(*text, &frame).ok());
-    ASSERT_TRUE(state.Apply(frame).ok()) << "in order, no duplicates";
-    if (frame.type() == "heartbeat") continue;
-    ++frames;
-    largest = std::max(largest, static_cast<size_t>(frame.messages_size()));
-  }
+  for (const v1::ServerMessage& frame : frames) largest = std::max(largest, static_cast<size_t>(frame.messages_size()));
   EXPECT_LE(largest, 256u);
-  EXPECT_GE(frames, 3);
-  EXPECT_LE(frames, 4);
+  EXPECT_GE(frames.size(), 3u);
+  EXPECT_LE(frames.size(), 4u);
   EXPECT_EQ(state.project("demo").resource_count(), 700u);
 }
 
