@@ -247,6 +247,17 @@ void WebSocketSession::Flush() {
   // gathered write would cost more per message (Beast walks the buffer list
   // on each partial write), and the rest leaves right after this one.
   in_flight_.clear();
+  if (queue_.size() <= kMaxBatchMessages) {
+    // The common case: everything fits; no per-message bookkeeping.
+    for (Frame& frame : queue_) {
+      if (frame != nullptr) in_flight_.push_back(std::move(frame));
+    }
+    queue_.clear();
+    latest_.clear();
+    log_slots_.clear();
+    queued_bytes_ = 0;
+    queued_log_bytes_ = 0;
+  }
   while (!queue_.empty() && in_flight_.size() < kMaxBatchMessages) {
     Frame& slot = queue_.front();
     if (!log_slots_.empty() && log_slots_.front() == &slot) log_slots_.pop_front();
