@@ -14,7 +14,11 @@ namespace nanokit::gateway {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Gateway::Gateway(GatewayOptions options) : options_(std::move(options)), hub_(options_.hub, options_.hub_token) {}
+Gateway::Gateway(GatewayOptions options) : options_(std::move(options)), hub_(options_.hub, options_.hub_token) {
+  for (int i = 0; i < std::max(1, options_.threads); ++i) {
+    shards_.push_back(std::make_unique<net::io_context>(1));  // one thread runs it
+  }
+}
 
 Gateway::~Gateway() { Shutdown(); }
 
@@ -23,21 +27,21 @@ absl::StatusOr<tcp::endpoint> Gateway::Start() {
   auto address = net::ip::make_address(options_.listen_host, ec);
   if (ec) {
     // A name such as "localhost".
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(*shards_[0]);
     auto results = resolver.resolve(options_.listen_host, "", ec);
     if (ec || results.empty()) {
       return absl::InvalidArgumentError(absl::StrCat("cannot resolve listen host \"", options_.listen_host, "\""));
     }
     address = results.begin()->endpoint().address();
   }
-  listener_ = std::make_shared<Listener>(ioc_, this);
+  listener_ = std::make_shared<Listener>(*shards_[0], this);
   if (auto status = listener_->Bind(tcp::endpoint(address, options_.listen_port)); !status.ok()) return status;
   listener_->Run();
   started_ = true;
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
-    threads_.emplace_back([this] {
-      auto guard = net::make_work_guard(ioc_);
-      ioc_.run();
+  for (auto& shard : shards_) {
+    threads_.emplace_back([ioc = shard.get()] {
+      auto guard = net::make_work_guard(*ioc);
+      ioc->run();
     });
   }
   return listener_->local_endpoint();
@@ -71,7 +75,7 @@ void Gateway::Shutdown() {
     }
   }
   if (!hub_.AwaitNoWatches(absl::Seconds(2))) log::Warn("hub watches did not end in time");
-  ioc_.stop();
+  for (auto& shard : shards_) shard->stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
   absl::MutexLock lock(&mu_);
@@ -90,7 +94,9 @@ absl::StatusOr<std::shared_ptr<ProjectChannel>> Gateway::Channel(const std::stri
     if (channels_.size() >= options_.max_projects) {
       return absl::ResourceExhaustedError(absl::StrCat("the gateway already watches ", channels_.size(), " projects"));
     }
-    channel = std::make_shared<ProjectChannel>(project, &hub_, ioc_, options_.channel);
+    std::vector<net::io_context*> shards;
+    for (auto& shard : shards_) shards.push_back(shard.get());
+    channel = std::make_shared<ProjectChannel>(project, &hub_, std::move(shards), options_.channel);
     channels_.emplace(project, channel);
   }
   channel->Start();

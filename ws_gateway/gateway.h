@@ -1,7 +1,10 @@
 #pragma once
-// The gateway process: an HTTP/WebSocket server on an io_context (Listener,
-// HttpSession, WebSocketSession) in front of one ProjectChannel per project
-// watched on the hub.
+// The gateway process: an HTTP/WebSocket server (Listener, HttpSession,
+// WebSocketSession) in front of one ProjectChannel per project watched on the
+// hub. Connections are sharded: each shard is an io_context run by one
+// thread, and a connection lives on one shard for its whole life, so its
+// handlers never need a lock and a project channel hands each hub batch to a
+// shard once, not to each connection.
 
 #include <atomic>
 #include <memory>
@@ -39,6 +42,7 @@ struct GatewayOptions {
   absl::Duration heartbeat_interval = absl::Seconds(5);
   // A connection that answers no ping within this time is closed.
   absl::Duration idle_timeout = absl::Seconds(30);
+  // Shards: one io_context and one thread each.
   int threads = 2;
   // Per connection: the outbound queue's bounds. Past either the connection
   // is closed (1013) and the dashboard resumes when it comes back.
@@ -69,7 +73,10 @@ class Gateway {
   void Shutdown();
 
   const GatewayOptions& options() const { return options_; }
-  boost::asio::io_context& io_context() { return ioc_; }
+  size_t shard_count() const { return shards_.size(); }
+  boost::asio::io_context& shard(size_t index) { return *shards_[index]; }
+  // The shard for the next connection (round robin).
+  size_t NextShard() { return next_shard_++ % shards_.size(); }
 
   // The channel of a project, created (and watching) on first use.
   absl::StatusOr<std::shared_ptr<ProjectChannel>> Channel(const std::string& project);
@@ -83,7 +90,8 @@ class Gateway {
 
  private:
   const GatewayOptions options_;
-  boost::asio::io_context ioc_;
+  std::vector<std::unique_ptr<boost::asio::io_context>> shards_;
+  std::atomic<size_t> next_shard_{0};
   HubLink hub_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;

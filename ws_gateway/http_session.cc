@@ -27,8 +27,8 @@ absl::string_view Header(const http::request<http::string_body>& request, http::
 
 }  // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway* gateway)
-    : stream_(std::move(socket)), gateway_(gateway), id_(gateway->NextConnectionId()) {}
+HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway* gateway, size_t shard)
+    : stream_(std::move(socket)), gateway_(gateway), id_(gateway->NextConnectionId()), shard_(shard) {}
 
 void HttpSession::Run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
@@ -101,7 +101,7 @@ void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
     return;
   }
   stream_.expires_never();
-  std::make_shared<WebSocketSession>(stream_.release_socket(), gateway_, id_)->Run(std::move(request));
+  std::make_shared<WebSocketSession>(stream_.release_socket(), gateway_, id_, shard_)->Run(std::move(request));
 }
 
 void HttpSession::RespondStatic(const http::request<http::string_body>& request, const std::string& path,

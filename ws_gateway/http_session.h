@@ -16,7 +16,8 @@ class Gateway;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway);
+  // socket's executor is the io_context of the given shard.
+  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway, size_t shard);
   void Run();
 
  private:
@@ -35,6 +36,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::flat_buffer buffer_;
   Gateway* const gateway_;
   const uint64_t id_;
+  const size_t shard_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
 };

@@ -14,7 +14,7 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 Listener::Listener(net::io_context& ioc, Gateway* gateway)
-    : ioc_(ioc), gateway_(gateway), acceptor_(net::make_strand(ioc)) {}
+    : gateway_(gateway), acceptor_(ioc) {}
 
 absl::Status Listener::Bind(const tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -41,20 +41,26 @@ void Listener::Stop() {
 }
 
 void Listener::DoAccept() {
-  // Each connection gets its own strand: its handlers never run concurrently.
-  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                             tcp::socket socket) {
-    self->OnAccept(ec, std::move(socket));
+  // Each connection lives on one shard, whose one thread runs all its
+  // handlers: they never run concurrently.
+  const size_t shard = gateway_->NextShard();
+  acceptor_.async_accept(gateway_->shard(shard), [self = shared_from_this(), shard](boost::system::error_code ec,
+                                                                                     tcp::socket socket) {
+    self->OnAccept(ec, std::move(socket), shard);
   });
 }
 
-void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket) {
+void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket, size_t shard) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // Out of descriptors and the like: keep accepting, the next may work.
     log::Warn("accept failed: ", ec.message());
   } else {
-    std::make_shared<HttpSession>(std::move(socket), gateway_)->Run();
+    // Small frames leave at once instead of waiting for the previous one's
+    // acknowledgement (Nagle), which on loopback is a 40 ms delayed ACK.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::make_shared<HttpSession>(std::move(socket), gateway_, shard)->Run();
   }
   DoAccept();
 }

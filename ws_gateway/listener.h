@@ -24,9 +24,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void DoAccept();
-  void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket);
+  void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket, size_t shard);
 
-  boost::asio::io_context& ioc_;
   Gateway* const gateway_;
   boost::asio::ip::tcp::acceptor acceptor_;
 };

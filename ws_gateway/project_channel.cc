@@ -16,19 +16,20 @@ namespace nanokit::gateway {
 namespace v1 = nanokit::bridge::v1;
 namespace net = boost::asio;
 
-namespace {
-
-
-}  // namespace
-
-ProjectChannel::ProjectChannel(std::string project, HubLink* hub, net::io_context& ioc, ChannelOptions options)
+ProjectChannel::ProjectChannel(std::string project, HubLink* hub, std::vector<net::io_context*> shards,
+                               ChannelOptions options)
     : project_(std::move(project)),
       hub_(hub),
       options_(options),
-      strand_(net::make_strand(ioc)),
+      strand_(net::make_strand(*shards.at(0))),
       retry_timer_(strand_),
       backoff_(options.initial_backoff),
-      state_(project_, "") {}
+      state_(project_, "") {
+  for (net::io_context* ioc : shards) {
+    feeds_.push_back(std::make_unique<Feed>());
+    feeds_.back()->ioc = ioc;
+  }
+}
 
 ProjectChannel::~ProjectChannel() = default;
 
@@ -43,6 +44,7 @@ void ProjectChannel::Stop() {
     if (watch != nullptr) watch->AddCancelHold();
     pending_.clear();
     subscribers_.clear();
+    for (auto& feed : feeds_) Push(*feed, {FeedItem::Kind::kLeaveAll, nullptr, nullptr, 0});
   }
   if (watch != nullptr) watch->CancelAndRelease();
   net::post(strand_, [self = shared_from_this()] { self->retry_timer_.cancel(); });
@@ -149,17 +151,15 @@ void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
   // Whatever the subscribers had can no longer be continued frame by frame:
   // every one of them starts over from this snapshot.
   BroadcastLocked(SnapshotFrameLocked());
-  for (Pending& pending : pending_) {
-    pending.subscriber->Send(ReplyFrameLocked(pending.epoch, pending.after_seq));
-    subscribers_[pending.subscriber->id()] = std::move(pending.subscriber);
-  }
+  for (Pending& pending : pending_) JoinLocked(std::move(pending.subscriber), pending.epoch, pending.after_seq);
   pending_.clear();
 }
 
 void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
-  // One group per hub batch: a connection sends it as one frame.
-  auto group = std::make_shared<std::vector<Frame>>();
-  group->reserve(static_cast<size_t>(batch.events_size()));
+  // One hub batch, conflated once here for every subscriber, leaves as one
+  // frame (up to kMaxBatchMessages per frame).
+  std::vector<Frame> frames;
+  frames.reserve(static_cast<size_t>(batch.events_size()));
   for (const v1::Event& event : batch.events()) {
     if (event.seq() <= state_.seq()) continue;  // already applied
     if (event.seq() != state_.seq() + 1) {
@@ -172,11 +172,11 @@ void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
     Frame frame = EncodeMessage(EventToServerMessage(event));
     history_bytes_ += frame->json.size();
     history_.push_back({event.seq(), frame});
-    group->push_back(std::move(frame));
+    frames.push_back(std::move(frame));
   }
-  if (!group->empty()) {
-    FrameGroup shared = std::move(group);
-    for (const auto& [id, subscriber] : subscribers_) subscriber->Send(shared);
+  if (!frames.empty()) {
+    Conflate(frames);
+    for (const Chunk& chunk : MakeChunks(frames)) BroadcastLocked(chunk);
   }
   while (!history_.empty() &&
          (history_.size() > options_.resume_history || history_bytes_ > options_.resume_history_bytes)) {
@@ -241,21 +241,106 @@ void ProjectChannel::Subscribe(std::shared_ptr<Subscriber> subscriber, const std
     pending_.push_back({std::move(subscriber), epoch, after_seq});
     return;
   }
-  // Reply and registration under one lock: no frame can fall between them.
-  subscriber->Send(ReplyFrameLocked(epoch, after_seq));
-  subscribers_[subscriber->id()] = std::move(subscriber);
+  JoinLocked(std::move(subscriber), epoch, after_seq);
+}
+
+void ProjectChannel::JoinLocked(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
+  // The reply is made under the lock that orders every chunk, and travels in
+  // the same feed: no chunk can fall between them or come before.
+  const size_t shard = subscriber->shard();
+  subscribers_[subscriber->id()] = shard;
+  Chunk reply = MakeChunks({ReplyFrameLocked(epoch, after_seq)}).front();
+  Push(*feeds_.at(shard), {FeedItem::Kind::kJoin, std::move(reply), std::move(subscriber), 0});
 }
 
 void ProjectChannel::Unsubscribe(uint64_t subscriber_id) {
   absl::MutexLock lock(&mu_);
-  subscribers_.erase(subscriber_id);
+  if (auto it = subscribers_.find(subscriber_id); it != subscribers_.end()) {
+    Push(*feeds_[it->second], {FeedItem::Kind::kLeave, nullptr, nullptr, subscriber_id});
+    subscribers_.erase(it);
+  }
   pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
                                 [&](const Pending& p) { return p.subscriber->id() == subscriber_id; }),
                  pending_.end());
 }
 
-void ProjectChannel::BroadcastLocked(const Frame& frame) {
-  for (const auto& [id, subscriber] : subscribers_) subscriber->Send(frame);
+void ProjectChannel::BroadcastLocked(const Frame& frame) { BroadcastLocked(MakeChunks({frame}).front()); }
+
+void ProjectChannel::BroadcastLocked(const Chunk& chunk) {
+  if (subscribers_.empty()) return;
+  for (auto& feed : feeds_) Push(*feed, {FeedItem::Kind::kChunk, chunk, nullptr, 0});
+}
+
+void ProjectChannel::Push(Feed& feed, FeedItem item) {
+  bool first;
+  {
+    absl::MutexLock lock(&feed.mu);
+    first = feed.items.empty();
+    feed.items.push_back(std::move(item));
+  }
+  // One drain per shard while items wait, not one handler per chunk.
+  if (first) net::post(*feed.ioc, [self = shared_from_this(), feed = &feed] { self->DrainFeed(*feed); });
+}
+
+void ProjectChannel::DrainFeed(Feed& feed) {
+  std::vector<FeedItem> items;
+  {
+    absl::MutexLock lock(&feed.mu);
+    items.swap(feed.items);
+  }
+  // Consecutive chunks go to every member in one call: a connection writes
+  // them as one frame. Several are merged (and conflated) once here, for
+  // the whole shard.
+  std::vector<Chunk> run;
+  auto deliver_run = [&] {
+    if (run.empty()) return;
+    if (run.size() > 1) {
+      std::vector<Frame> frames;
+      for (const Chunk& chunk : run) frames.insert(frames.end(), chunk->frames.begin(), chunk->frames.end());
+      Conflate(frames);
+      run = MakeChunks(frames);
+    }
+    for (const auto& member : feed.members) member->Deliver(run);
+    run.clear();
+  };
+  for (FeedItem& item : items) {
+    switch (item.kind) {
+      case FeedItem::Kind::kChunk:
+        run.push_back(std::move(item.chunk));
+        break;
+      case FeedItem::Kind::kJoin: {
+        deliver_run();
+        const uint64_t id = item.subscriber->id();
+        auto [it, inserted] = feed.member_index.try_emplace(id, feed.members.size());
+        if (inserted) {
+          feed.members.push_back(item.subscriber);
+        } else {
+          feed.members[it->second] = item.subscriber;
+        }
+        item.subscriber->Deliver({std::move(item.chunk)});
+        break;
+      }
+      case FeedItem::Kind::kLeave: {
+        deliver_run();
+        auto it = feed.member_index.find(item.subscriber_id);
+        if (it == feed.member_index.end()) break;
+        const size_t index = it->second;
+        feed.member_index.erase(it);
+        if (index + 1 != feed.members.size()) {
+          feed.members[index] = std::move(feed.members.back());
+          feed.member_index[feed.members[index]->id()] = index;
+        }
+        feed.members.pop_back();
+        break;
+      }
+      case FeedItem::Kind::kLeaveAll:
+        run.clear();
+        feed.members.clear();
+        feed.member_index.clear();
+        break;
+    }
+  }
+  deliver_run();
 }
 
 v1::ProjectLiveness ProjectChannel::LivenessLocked() const {

@@ -3,7 +3,9 @@
 // last epoch and seq after every reconnect), a mirror of the project's state
 // to answer subscribes with a snapshot, the recent frames to answer resumes,
 // and the connections subscribed to it. Each hub event becomes one JSON frame
-// shared by every subscriber. Thread-safe.
+// and each hub batch one chunk, shared by every subscriber. A chunk is handed
+// to each shard once (a Feed); the shard's thread hands it to the
+// subscribers living there. Thread-safe.
 
 #include <cstdint>
 #include <deque>
@@ -13,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
@@ -38,7 +41,9 @@ struct ChannelOptions {
 
 class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
  public:
-  ProjectChannel(std::string project, HubLink* hub, boost::asio::io_context& ioc, ChannelOptions options);
+  // shards: the gateway's io_contexts, indexed as Subscriber::shard().
+  ProjectChannel(std::string project, HubLink* hub, std::vector<boost::asio::io_context*> shards,
+                 ChannelOptions options);
   ~ProjectChannel();
 
   const std::string& project() const { return project_; }
@@ -68,6 +73,25 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
     Frame frame;
   };
 
+  // What waits for one shard's thread, in the order it happened: chunks for
+  // every subscriber there, and subscribers joining (with their reply) or
+  // leaving. Joins travel with the chunks, so a subscriber gets exactly the
+  // chunks after its reply.
+  struct FeedItem {
+    enum class Kind { kChunk, kJoin, kLeave, kLeaveAll } kind;
+    Chunk chunk;                             // kChunk; kJoin: the reply
+    std::shared_ptr<Subscriber> subscriber;  // kJoin
+    uint64_t subscriber_id = 0;              // kLeave
+  };
+  struct Feed {
+    boost::asio::io_context* ioc = nullptr;
+    absl::Mutex mu;
+    std::vector<FeedItem> items ABSL_GUARDED_BY(mu);
+    // On the shard's thread only.
+    std::vector<std::shared_ptr<Subscriber>> members;
+    absl::flat_hash_map<uint64_t, size_t> member_index;
+  };
+
   void StartWatch();
   void ScheduleReconnect(absl::Duration delay);
   void ApplySnapshotLocked(const bridge::v1::ProjectSnapshot& snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -77,11 +101,20 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   Frame ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Frame HeartbeatFrameLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void BroadcastLocked(const Frame& frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void BroadcastLocked(const Chunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void JoinLocked(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Called with mu_ held (so items keep the channel's order) or, for
+  // kLeaveAll, after the channel stopped.
+  void Push(Feed& feed, FeedItem item);
+  // On the feed's shard thread.
+  void DrainFeed(Feed& feed);
   bridge::v1::ProjectLiveness LivenessLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string project_;
   HubLink* const hub_;
   const ChannelOptions options_;
+  std::vector<std::unique_ptr<Feed>> feeds_;  // one per shard, fixed
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer retry_timer_;  // used on strand_ only
 
@@ -105,7 +138,9 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   // the snapshot once.
   Frame snapshot_frame_ ABSL_GUARDED_BY(mu_);
 
-  absl::flat_hash_map<uint64_t, std::shared_ptr<Subscriber>> subscribers_ ABSL_GUARDED_BY(mu_);
+  // Who is subscribed (joined or about to); the members themselves are in
+  // the feeds.
+  absl::flat_hash_map<uint64_t, size_t> subscribers_ ABSL_GUARDED_BY(mu_);  // id -> shard
   // Subscribed before the first state arrived: (subscriber, epoch, after_seq).
   struct Pending {
     std::shared_ptr<Subscriber> subscriber;

@@ -1,5 +1,7 @@
 #include "ws_gateway/websocket_session.h"
 
+#include <algorithm>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <google/protobuf/util/json_util.h>
@@ -20,8 +22,17 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 namespace v1 = nanokit::bridge::v1;
 
-WebSocketSession::WebSocketSession(net::ip::tcp::socket&& socket, Gateway* gateway, uint64_t id)
-    : ws_(std::move(socket)), heartbeat_timer_(ws_.get_executor()), gateway_(gateway), id_(id) {
+namespace {
+constexpr size_t kCompactAtLeast = 2 * kMaxBatchMessages;
+}  // namespace
+
+WebSocketSession::WebSocketSession(net::ip::tcp::socket&& socket, Gateway* gateway, uint64_t id, size_t shard)
+    : ws_(std::move(socket)),
+      heartbeat_timer_(ws_.get_executor()),
+      gateway_(gateway),
+      id_(id),
+      shard_(shard),
+      compact_at_messages_(kCompactAtLeast) {
   beast::error_code ec;
   auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   peer_ = ec ? "?" : absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
@@ -134,29 +145,8 @@ void WebSocketSession::Unsubscribe(const std::string& project) {
   subscriptions_.erase(it);
 }
 
-void WebSocketSession::Reply(const v1::ServerMessage& message) { Enqueue({EncodeMessage(message)}); }
-
-void WebSocketSession::Send(FrameGroup frames) {
-  bool first;
-  {
-    absl::MutexLock lock(&inbox_mu_);
-    first = inbox_.empty();
-    inbox_.push_back(std::move(frames));
-  }
-  if (first) net::post(ws_.get_executor(), [self = shared_from_this()] { self->DrainInbox(); });
-}
-
-void WebSocketSession::DrainInbox() {
-  std::vector<FrameGroup> groups;
-  {
-    absl::MutexLock lock(&inbox_mu_);
-    groups.swap(inbox_);
-  }
-  if (closing_ || closed_) return;
-  for (const FrameGroup& group : groups) {
-    for (const Frame& frame : *group) EnqueueOne(frame);
-  }
-  AfterEnqueue();
+void WebSocketSession::Reply(const v1::ServerMessage& message) {
+  Deliver(MakeChunks({EncodeMessage(message)}));
 }
 
 namespace {
@@ -171,26 +161,30 @@ Frame WithDroppedLines(const Frame& frame, uint64_t dropped) {
   return EncodeMessage(message);
 }
 
-constexpr size_t kMaxBatchMessages = 256;
 constexpr std::string_view kBatchPrefix = "{\"type\":\"batch\",\"messages\":[";
 constexpr std::string_view kComma = ",";
 constexpr std::string_view kBatchSuffix = "]}";
 
 }  // namespace
 
-void WebSocketSession::Enqueue(const std::vector<Frame>& frames) {
+void WebSocketSession::Deliver(const std::vector<Chunk>& chunks) {
   if (closing_ || closed_) return;
-  for (const Frame& frame : frames) EnqueueOne(frame);
-  AfterEnqueue();
-}
-
-void WebSocketSession::AfterEnqueue() {
+  for (const Chunk& chunk : chunks) {
+    queued_messages_ += chunk->size();
+    queued_bytes_ += chunk->body().size();
+    queued_log_bytes_ += chunk->log_bytes;
+    queue_.push_back(chunk);
+  }
   const auto& options = gateway_->options();
+  if (queued_messages_ > compact_at_messages_ || queued_log_bytes_ > options.max_queued_log_bytes ||
+      queued_bytes_ > options.max_queued_bytes) {
+    Compact();
+  }
   // One message alone (a big snapshot, say) is not a backlog: the bound is
   // on what piles up behind it.
-  if (queue_.size() > 1 &&
-      (queued_bytes_ > options.max_queued_bytes || queue_.size() > options.max_queued_messages)) {
-    log::Warn("conn=", id_, " is not reading: ", queue_.size(), " messages (", queued_bytes_,
+  if (queued_messages_ > 1 &&
+      (queued_bytes_ > options.max_queued_bytes || queued_messages_ > options.max_queued_messages)) {
+    log::Warn("conn=", id_, " is not reading: ", queued_messages_, " messages (", queued_bytes_,
               " bytes) waiting; closing it");
     StartClose(websocket::close_code::try_again_later, "slow consumer: outbound queue full; resume to catch up");
     return;
@@ -198,93 +192,62 @@ void WebSocketSession::AfterEnqueue() {
   if (!writing_) Flush();
 }
 
-void WebSocketSession::EnqueueOne(const Frame& frame) {
-  // Only the newest of a resource's status (or a project's heartbeat)
-  // matters. A removal supersedes the statuses before it but is never
-  // superseded itself (below).
-  const std::string& key = frame->conflation_key;
-  Frame* superseded = nullptr;
-  if (!key.empty()) {
-    auto it = latest_.find(key);
-    if (it != latest_.end()) superseded = it->second;
+void WebSocketSession::Compact() {
+  std::vector<Frame> frames;
+  frames.reserve(queued_messages_);
+  for (const Chunk& chunk : queue_) frames.insert(frames.end(), chunk->frames.begin(), chunk->frames.end());
+  Conflate(frames);
+  size_t log_bytes = 0;
+  size_t newest_log = frames.size();
+  for (size_t i = 0; i < frames.size(); ++i) {
+    if (frames[i]->kind != EncodedMessage::Kind::kLogStream) continue;
+    log_bytes += frames[i]->json.size();
+    newest_log = i;
   }
-  if (superseded != nullptr && *superseded != nullptr) {
-    queued_bytes_ -= (*superseded)->json.size();
-    *superseded = nullptr;
-  }
-  queue_.push_back(frame);
-  queued_bytes_ += frame->json.size();
-  if (frame->kind == EncodedMessage::Kind::kRemoval) {
-    // A status after a removal starts a new resource: conflating across the
-    // removal would bring the old resource's logs back.
-    latest_.erase(key);
-  } else if (!key.empty()) {
-    latest_[key] = &queue_.back();
-  }
-  if (frame->kind == EncodedMessage::Kind::kLogStream) {
-    queued_log_bytes_ += frame->json.size();
-    log_slots_.push_back(&queue_.back());
-    DropOldestLogs();
-  }
-}
-
-void WebSocketSession::DropOldestLogs() {
   const size_t bound = gateway_->options().max_queued_log_bytes;
-  // The newest lines are always kept.
-  while (queued_log_bytes_ > bound && log_slots_.size() > 1) {
-    Frame* slot = log_slots_.front();
-    log_slots_.pop_front();
-    if (*slot == nullptr) continue;
-    dropped_lines_[(*slot)->log_key] += (*slot)->log_lines;
-    queued_log_bytes_ -= (*slot)->json.size();
-    queued_bytes_ -= (*slot)->json.size();
-    *slot = nullptr;
+  if (log_bytes > bound) {
+    // Down to half the bound, so the next compaction is that far away. The
+    // newest lines are always kept.
+    bool dropped = false;
+    for (size_t i = 0; i < newest_log && log_bytes > bound / 2; ++i) {
+      const Frame& frame = frames[i];
+      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
+      dropped_lines_[frame->log_key] += frame->log_lines;
+      log_bytes -= frame->json.size();
+      frames[i] = nullptr;
+      dropped = true;
+    }
+    if (dropped) frames.erase(std::remove(frames.begin(), frames.end(), nullptr), frames.end());
   }
+  queue_.clear();
+  queued_messages_ = queued_bytes_ = queued_log_bytes_ = 0;
+  for (Chunk& chunk : MakeChunks(frames)) {
+    queued_messages_ += chunk->size();
+    queued_bytes_ += chunk->body().size();
+    queued_log_bytes_ += chunk->log_bytes;
+    queue_.push_back(std::move(chunk));
+  }
+  compact_at_messages_ = std::max(kCompactAtLeast, 2 * queued_messages_);
 }
 
 void WebSocketSession::Flush() {
-  // Takes what waits, oldest first, up to kMaxBatchMessages: a bigger
-  // gathered write would cost more per message (Beast walks the buffer list
-  // on each partial write), and the rest leaves right after this one.
   in_flight_.clear();
-  if (queue_.size() <= kMaxBatchMessages) {
-    // The common case: everything fits; no per-message bookkeeping.
-    for (Frame& frame : queue_) {
-      if (frame != nullptr) in_flight_.push_back(std::move(frame));
-    }
-    queue_.clear();
-    latest_.clear();
-    log_slots_.clear();
-    queued_bytes_ = 0;
-    queued_log_bytes_ = 0;
-  }
-  while (!queue_.empty() && in_flight_.size() < kMaxBatchMessages) {
-    Frame& slot = queue_.front();
-    if (!log_slots_.empty() && log_slots_.front() == &slot) log_slots_.pop_front();
-    if (slot != nullptr) {
-      queued_bytes_ -= slot->json.size();
-      if (slot->kind == EncodedMessage::Kind::kLogStream) queued_log_bytes_ -= slot->json.size();
-      if (!slot->conflation_key.empty()) {
-        auto it = latest_.find(slot->conflation_key);
-        if (it != latest_.end() && it->second == &slot) latest_.erase(it);
-      }
-      in_flight_.push_back(std::move(slot));
-    }
+  size_t messages = 0;
+  while (!queue_.empty() && (in_flight_.empty() || messages + queue_.front()->size() <= kMaxBatchMessages)) {
+    const Chunk& chunk = queue_.front();
+    messages += chunk->size();
+    queued_messages_ -= chunk->size();
+    queued_bytes_ -= chunk->body().size();
+    queued_log_bytes_ -= chunk->log_bytes;
+    in_flight_.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
   if (in_flight_.empty()) return;
-  if (!dropped_lines_.empty()) {
-    for (Frame& frame : in_flight_) {
-      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
-      auto it = dropped_lines_.find(frame->log_key);
-      if (it == dropped_lines_.end()) continue;
-      frame = WithDroppedLines(frame, it->second);
-      dropped_lines_.erase(it);
-    }
-  }
+  if (!dropped_lines_.empty()) TellDroppedLines();
   buffers_.clear();
-  if (in_flight_.size() == 1) {
-    buffers_.push_back(net::buffer(in_flight_[0]->json));
+  if (messages == 1) {
+    const std::string_view body = in_flight_[0]->body();
+    buffers_.push_back(net::buffer(body.data(), body.size()));
   } else {
     // {"type":"batch","messages":[m1,m2,...]}: canonical JSON of the batch,
     // gathered from the shared buffers without copying them.
@@ -292,7 +255,8 @@ void WebSocketSession::Flush() {
     buffers_.push_back(net::buffer(kBatchPrefix.data(), kBatchPrefix.size()));
     for (size_t i = 0; i < in_flight_.size(); ++i) {
       if (i > 0) buffers_.push_back(net::buffer(kComma.data(), kComma.size()));
-      buffers_.push_back(net::buffer(in_flight_[i]->json));
+      const std::string_view body = in_flight_[i]->body();
+      buffers_.push_back(net::buffer(body.data(), body.size()));
     }
     buffers_.push_back(net::buffer(kBatchSuffix.data(), kBatchSuffix.size()));
   }
@@ -302,16 +266,34 @@ void WebSocketSession::Flush() {
   ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
 }
 
+void WebSocketSession::TellDroppedLines() {
+  for (Chunk& chunk : in_flight_) {
+    std::vector<Frame> frames;  // a private copy, made only when it changes
+    for (size_t i = 0; i < chunk->frames.size() && !dropped_lines_.empty(); ++i) {
+      const Frame& frame = chunk->frames[i];
+      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
+      auto it = dropped_lines_.find(frame->log_key);
+      if (it == dropped_lines_.end()) continue;
+      if (frames.empty()) frames = chunk->frames;
+      frames[i] = WithDroppedLines(frame, it->second);
+      dropped_lines_.erase(it);
+    }
+    if (!frames.empty()) chunk = MakeChunks(frames).front();
+  }
+}
+
+void WebSocketSession::ClearQueue() {
+  queue_.clear();
+  queued_messages_ = queued_bytes_ = queued_log_bytes_ = 0;
+  compact_at_messages_ = kCompactAtLeast;
+}
+
 void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
   writing_ = false;
   in_flight_.clear();
   if (ec) {
     // The read side notices too and runs OnClosed.
-    queue_.clear();
-    latest_.clear();
-    log_slots_.clear();
-    queued_bytes_ = 0;
-    queued_log_bytes_ = 0;
+    ClearQueue();
     return;
   }
   if (!closing_) Flush();
@@ -329,10 +311,7 @@ void WebSocketSession::StartClose(websocket::close_code code, std::string reason
   heartbeat_timer_.cancel();
   // What waits behind the write in flight is dropped: after a close frame
   // nothing may follow. One close may run beside one write.
-  queue_.clear();
-  latest_.clear();
-  log_slots_.clear();
-  queued_bytes_ = 0;
+  ClearQueue();
   ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {
     // The read loop ends with websocket::error::closed and runs OnClosed.
   });
@@ -375,10 +354,7 @@ void WebSocketSession::OnClosed() {
   heartbeat_timer_.cancel();
   for (auto& [project, channel] : subscriptions_) channel->Unsubscribe(id_);
   subscriptions_.clear();
-  queue_.clear();
-  latest_.clear();
-  log_slots_.clear();
-  queued_bytes_ = 0;
+  ClearQueue();
   gateway_->RemoveSession(id_);
   log::Info("conn=", id_, " closed");
 }

@@ -1,8 +1,10 @@
 #pragma once
 // One dashboard connection on /ws. Owns its socket and keeps itself alive
-// with shared_from_this; every handler runs on the connection's strand. It
+// with shared_from_this; every handler runs on its shard's one thread. It
 // reads ClientMessages, subscribes to ProjectChannels, and writes the shared
-// frames they send from a bounded queue, one write in flight at a time.
+// chunks they deliver from a bounded queue, one write in flight at a time.
+// A connection that keeps up costs a pointer per chunk; one that falls
+// behind has its backlog compacted (conflated, old log lines dropped).
 
 #include <cstdint>
 #include <deque>
@@ -28,16 +30,16 @@ class Gateway;
 
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, public Subscriber {
  public:
-  WebSocketSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway, uint64_t id);
+  // socket's executor is the io_context of the given shard.
+  WebSocketSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway, uint64_t id, size_t shard);
   ~WebSocketSession() override;
 
   // Completes the upgrade of an already-checked request.
   void Run(boost::beast::http::request<boost::beast::http::string_body> request);
 
   uint64_t id() const override { return id_; }
-  using Subscriber::Send;
-  // Thread-safe.
-  void Send(FrameGroup frames) override;
+  size_t shard() const override { return shard_; }
+  void Deliver(const std::vector<Chunk>& chunks) override;
   // Thread-safe: closes the WebSocket with this code and reason.
   void Close(boost::beast::websocket::close_code code, std::string reason);
 
@@ -49,17 +51,16 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void Subscribe(const bridge::v1::ClientMessage& message);
   void Unsubscribe(const std::string& project);
   void Reply(const bridge::v1::ServerMessage& message);
-  // Takes everything other threads handed over since the last call.
-  void DrainInbox();
-  void Enqueue(const std::vector<Frame>& frames);
-  // After frames were queued: closes a connection past its bounds, or
-  // starts a write if none is in flight.
-  void AfterEnqueue();
-  void EnqueueOne(const Frame& frame);
-  void DropOldestLogs();
-  // Sends everything waiting: one message alone, several as one "batch"
-  // frame written straight from the shared buffers.
+  // Rewrites the backlog: conflated, and the oldest log lines dropped down
+  // to half the log bound (counted per resource, told with its next lines).
+  void Compact();
+  // Starts the next write: the oldest chunks, up to kMaxBatchMessages
+  // messages, as one frame — a message alone as itself, several as a
+  // "batch" written straight from the shared buffers.
   void Flush();
+  // The chunks about to be written, with dropped lines told.
+  void TellDroppedLines();
+  void ClearQueue();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
   void ArmHeartbeat();
@@ -72,28 +73,23 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   boost::asio::steady_timer heartbeat_timer_;
   Gateway* const gateway_;
   const uint64_t id_;
+  const size_t shard_;
   std::string peer_;
 
-  // Everything below is touched on the strand only.
+  // Everything below is touched on the shard's thread only.
   //
-  // What waits for the socket, in order. A slot whose message was
-  // superseded (a newer status of the same resource, a newer heartbeat) or
-  // dropped (old log lines past the bound) is null. Element pointers stay
-  // valid while pushing at the back, so latest_ and log_slots_ point into it.
-  // Frames handed over by project channels (any thread), waiting for this
-  // session's strand. One drain is posted when it becomes non-empty, not one
-  // handler per hub batch: with a thousand connections and a fast core that
-  // would be millions of handlers a second, queued before any conflation.
-  absl::Mutex inbox_mu_;
-  std::vector<FrameGroup> inbox_ ABSL_GUARDED_BY(inbox_mu_);
-  std::deque<Frame> queue_;
+  // What waits for the socket, in order; mostly chunks shared with every
+  // other connection.
+  std::deque<Chunk> queue_;
+  size_t queued_messages_ = 0;
   size_t queued_bytes_ = 0;
   size_t queued_log_bytes_ = 0;
-  absl::flat_hash_map<std::string, Frame*> latest_;
-  std::deque<Frame*> log_slots_;
+  // The backlog is compacted when it grows past this many messages (twice
+  // what the last compaction left), so compacting costs O(1) per message.
+  size_t compact_at_messages_;
   // Log lines dropped per resource, told in its next log_stream.
   absl::flat_hash_map<std::string, uint64_t> dropped_lines_;
-  std::vector<Frame> in_flight_;
+  std::vector<Chunk> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
   absl::Time write_started_;
   bool writing_ = false;

@@ -1,0 +1,69 @@
+#pragma once
+// What the gateway sends: ServerMessages encoded once as JSON (frames), and
+// frames in chunks. A chunk is built once per hub batch and shared, immutable,
+// by every connection, with its messages already joined into the body of one
+// "batch" frame — so a connection that keeps up pays one pointer per chunk,
+// not work per message, and writes it as it is.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "nanokit/bridge/v1/websocket.pb.h"
+
+namespace nanokit::gateway {
+
+// One ServerMessage as JSON, built once and shared by every connection that
+// sends it, with what a connection needs to conflate it without parsing.
+struct EncodedMessage {
+  // kRemoval: a status_update with removed set. It ends the resource (and
+  // its logs), so it is never conflated away.
+  enum class Kind { kStatusUpdate, kRemoval, kLogStream, kHeartbeat, kOther };
+  std::string json;
+  Kind kind = Kind::kOther;
+  std::string project;
+  std::string resource_id;  // status_update and log_stream
+  uint64_t log_lines = 0;   // log_stream
+  // Computed once here, not per connection: what a connection conflates on
+  // ("s" project \n resource for a status or removal, "h" project for a
+  // heartbeat, empty for the rest), and, for log_stream, the resource whose
+  // dropped lines it counts (project \n resource).
+  std::string conflation_key;
+  std::string log_key;
+};
+using Frame = std::shared_ptr<const EncodedMessage>;
+
+Frame EncodeMessage(const bridge::v1::ServerMessage& message);
+Frame EncodeJson(std::string json, const bridge::v1::ServerMessage& header);
+
+// A frame holds at most this many messages: a bigger gathered write would
+// cost more per message (Beast walks the buffer list on each partial write).
+inline constexpr size_t kMaxBatchMessages = 256;
+
+struct FrameChunk {
+  // In order; never empty; at most kMaxBatchMessages.
+  std::vector<Frame> frames;
+  // The messages' JSON joined with ',' when there are several; empty when
+  // there is one (its own JSON is the body).
+  std::string joined;
+  size_t log_bytes = 0;  // of the log_stream frames
+
+  std::string_view body() const { return frames.size() == 1 ? std::string_view(frames[0]->json) : joined; }
+  size_t size() const { return frames.size(); }
+};
+using Chunk = std::shared_ptr<const FrameChunk>;
+
+// Drops what a newer frame in the same run makes pointless to send: an older
+// status of the same resource (the newest stays, at its own place), an older
+// heartbeat of the same project. A removal supersedes the statuses before it
+// and is never superseded itself: a status after it starts a new resource,
+// and merging across the removal would bring the old resource's logs back.
+void Conflate(std::vector<Frame>& frames);
+
+// frames (non-null, in order) as chunks of at most kMaxBatchMessages.
+std::vector<Chunk> MakeChunks(const std::vector<Frame>& frames);
+
+}  // namespace nanokit::gateway
