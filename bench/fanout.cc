@@ -4,166 +4,20 @@
 
 #include <atomic>
 #include <cstdio>
-#include <memory>
 #include <thread>
-#include <vector>
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "bench/latency.h"
 #include "bench/process_stats.h"
-#include "bench/servers.h"
-#include "common/address.h"
+#include "bench/subscribers.h"
 #include "common/clock.h"
 #include "core_client/hub_publisher.h"
 
 namespace nanokit::bench {
 
 namespace v1 = nanokit::bridge::v1;
-namespace beast = boost::beast;
-namespace net = boost::asio;
-namespace websocket = beast::websocket;
 
 namespace {
-
-// Days since 1970-01-01 of a civil date (H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-// "2026-11-26T03:00:54.120Z" -> Unix nanoseconds; -1 if not that shape.
-// The printer writes 0, 3, 6 or 9 fractional digits and always UTC.
-int64_t ParseTimestampNanos(const char* p, const char* end) {
-  auto num = [&](int digits, int64_t* out) {
-    if (end - p < digits) return false;
-    int64_t v = 0;
-    for (int i = 0; i < digits; ++i, ++p) {
-      if (*p < '0' || *p > '9') return false;
-      v = v * 10 + (*p - '0');
-    }
-    *out = v;
-    return true;
-  };
-  int64_t y, mo, d, h, mi, s;
-  if (!num(4, &y) || *p++ != '-' || !num(2, &mo) || *p++ != '-' || !num(2, &d) || *p++ != 'T' || !num(2, &h) ||
-      *p++ != ':' || !num(2, &mi) || *p++ != ':' || !num(2, &s)) {
-    return -1;
-  }
-  int64_t nanos = 0;
-  if (p < end && *p == '.') {
-    ++p;
-    int digits = 0;
-    while (p < end && *p >= '0' && *p <= '9' && digits < 9) {
-      nanos = nanos * 10 + (*p++ - '0');
-      ++digits;
-    }
-    for (; digits < 9; ++digits) nanos *= 10;
-  }
-  const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  return ((days * 24 + h) * 60 + mi) * 60 * 1000000000 + s * 1000000000 + nanos;
-}
-
-constexpr std::string_view kEmittedAt = "\"emittedAt\":\"";
-
-// What all clients saw, on the one client thread.
-struct Tally {
-  uint64_t events = 0;
-  uint64_t frames = 0;
-  uint64_t connected = 0;
-  uint64_t failed = 0;
-  uint64_t closed = 0;  // by the gateway (e.g. 1013: too slow) or the network
-  uint16_t last_close_code = 0;
-  bool measuring = false;
-  Latencies latencies;
-};
-
-// One subscribed dashboard. Parses nothing but the emittedAt fields: counts
-// them (one per event, alone or in a batch) and takes the latency of the
-// oldest event of each frame (the worst in it).
-class Client : public std::enable_shared_from_this<Client> {
- public:
-  Client(net::io_context& ioc, Tally* tally) : ws_(ioc), tally_(tally) {}
-
-  void Start(const net::ip::tcp::endpoint& endpoint, const std::string& host, const std::string& token) {
-    beast::get_lowest_layer(ws_).async_connect(endpoint, [self = shared_from_this(), host, token](beast::error_code ec) {
-      if (ec) return self->Fail();
-      self->ws_.set_option(websocket::stream_base::decorator([token](websocket::request_type& request) {
-        request.set(beast::http::field::sec_websocket_protocol, absl::StrCat("nanokit.v1, nanokit.bearer.", token));
-      }));
-      self->ws_.async_handshake(host, "/ws", [self](beast::error_code ec) {
-        if (ec) return self->Fail();
-        ++self->tally_->connected;
-        self->subscribe_ = R"({"type":"subscribe","project":"bench"})";
-        self->ws_.async_write(net::buffer(self->subscribe_), [self](beast::error_code ec, std::size_t) {
-          if (ec) return self->Fail();
-          self->Read();
-        });
-      });
-    });
-  }
-
-  void Close() {
-    closing_ = true;
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().close(ignored);
-  }
-
- private:
-  void Fail() { ++tally_->failed; }
-
-  void Read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) {
-        if (!self->closing_) {
-          ++self->tally_->closed;
-          self->tally_->last_close_code = self->ws_.reason().code;
-        }
-        return;
-      }
-      self->OnFrame();
-      self->Read();
-    });
-  }
-
-  void OnFrame() {
-    const int64_t now = absl::GetCurrentTimeNanos();
-    const auto data = buffer_.cdata();
-    const std::string_view text(static_cast<const char*>(data.data()), data.size());
-    if (tally_->measuring) {
-      uint64_t events = 0;
-      int64_t oldest = -1;
-      for (size_t at = text.find(kEmittedAt); at != std::string_view::npos; at = text.find(kEmittedAt, at + 1)) {
-        if (events++ == 0) {
-          const char* p = text.data() + at + kEmittedAt.size();
-          oldest = ParseTimestampNanos(p, text.data() + text.size());
-        }
-      }
-      if (events > 0) {
-        tally_->events += events;
-        ++tally_->frames;
-        if (oldest > 0) tally_->latencies.Add(now - oldest);
-      }
-    }
-    buffer_.consume(buffer_.size());
-  }
-
-  websocket::stream<beast::tcp_stream> ws_;
-  beast::flat_buffer buffer_;
-  std::string subscribe_;
-  Tally* tally_;
-  bool closing_ = false;
-};
 
 double OwnCpuSeconds() {
   rusage usage{};
@@ -172,10 +26,28 @@ double OwnCpuSeconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-// Publishes `rate` events/s for `seconds`: status updates and log lines
-// spread over the resources, emittedAt set when published.
-void Publish(core::HubPublisher* publisher, const FanoutOptions& options, absl::Duration duration,
-             std::atomic<uint64_t>* published) {
+// The n-th event of a run: a status update, or (log_every-th) a log line.
+v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every) {
+  v1::Event event;
+  event.set_project("bench");
+  const std::string resource = absl::StrCat("svc-", n % resources);
+  if (log_every != 0 && n % log_every == 0) {
+    auto* logs = event.mutable_log_stream();
+    logs->set_resource_id(resource);
+    logs->add_lines(absl::StrCat("request ", n, " served in 3 ms by worker ", n % 16));
+  } else {
+    auto* update = event.mutable_status_update();
+    update->set_resource_id(resource);
+    update->set_kind("service");
+    update->set_status(n % 2 ? v1::HEALTHY : v1::DEPLOYING);
+    update->set_message(absl::StrCat("revision ", n));
+  }
+  *event.mutable_emitted_at() = ToTimestamp(absl::Now());
+  return event;
+}
+
+// Publishes `rate` events/s for `duration`, emittedAt set when published.
+void Publish(EventSink* sink, const FanoutOptions& options, absl::Duration duration, std::atomic<uint64_t>* published) {
   const absl::Time start = absl::Now();
   uint64_t sent = 0;
   const uint64_t log_every = options.log_share > 0 ? static_cast<uint64_t>(1.0 / options.log_share) : 0;
@@ -183,119 +55,187 @@ void Publish(core::HubPublisher* publisher, const FanoutOptions& options, absl::
     const absl::Duration elapsed = absl::Now() - start;
     if (elapsed >= duration) break;
     const uint64_t due = static_cast<uint64_t>(absl::ToDoubleSeconds(elapsed) * static_cast<double>(options.rate));
-    for (; sent < due; ++sent) {
-      v1::Event event;
-      event.set_project("bench");
-      const std::string resource = absl::StrCat("svc-", sent % options.resources);
-      if (log_every != 0 && sent % log_every == 0) {
-        auto* logs = event.mutable_log_stream();
-        logs->set_resource_id(resource);
-        logs->add_lines(absl::StrCat("request ", sent, " served in 3 ms by worker ", sent % 16));
-      } else {
-        auto* update = event.mutable_status_update();
-        update->set_resource_id(resource);
-        update->set_kind("service");
-        update->set_status(sent % 2 ? v1::HEALTHY : v1::DEPLOYING);
-        update->set_message(absl::StrCat("revision ", sent));
-      }
-      *event.mutable_emitted_at() = ToTimestamp(absl::Now());
-      publisher->Publish(std::move(event));
-    }
+    for (; sent < due; ++sent) sink->Publish(MakeEvent(sent, options.resources, log_every));
     published->store(sent);
     absl::SleepFor(absl::Milliseconds(1));
   }
 }
 
+double Mib(uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
+
 }  // namespace
 
 int RunFanout(const FanoutOptions& options) {
-  auto servers = Servers::Start(options.hub_binary, false, options.gateway_binary,
-                                {"--threads", std::to_string(options.gateway_threads)});
-  if (!servers.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(servers.status().message()).c_str());
+  RaiseFileLimit();
+  auto target = Target::Start(options.server, options.target);
+  if (!target.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(target.status().message()).c_str());
     return 1;
   }
-  auto gateway = ParseHostPort((*servers)->gateway_address());
-  net::io_context ioc;
-  Tally tally;
-  std::vector<std::shared_ptr<Client>> clients;
-  const net::ip::tcp::endpoint endpoint(net::ip::make_address(gateway->host), gateway->port);
-  for (uint64_t i = 0; i < options.clients; ++i) {
-    clients.push_back(std::make_shared<Client>(ioc, &tally));
-    clients.back()->Start(endpoint, (*servers)->gateway_address(), (*servers)->token());
-  }
-  const absl::Time connect_deadline = absl::Now() + absl::Seconds(60);
-  while (tally.connected + tally.failed < options.clients && absl::Now() < connect_deadline) {
-    ioc.run_for(std::chrono::milliseconds(10));
-  }
-  if (tally.connected < options.clients) {
-    std::fprintf(stderr, "nanokit-bench: %llu of %llu clients connected\n",
-                 static_cast<unsigned long long>(tally.connected), static_cast<unsigned long long>(options.clients));
+  boost::asio::io_context ioc(1);
+  Subscribers subscribers(target->get(), ioc);
+  if (auto status = subscribers.ConnectAll(options.clients, absl::Seconds(60)); !status.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
     return 1;
   }
-
-  core::HubPublisherOptions publisher_options;
-  publisher_options.target = (*servers)->hub_address();
-  publisher_options.token = (*servers)->token();
-  publisher_options.source = "bench-core";
-  core::HubPublisher publisher(publisher_options);
+  auto sink = (*target)->NewSink();
+  if (!sink.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(sink.status().message()).c_str());
+    return 1;
+  }
   std::atomic<uint64_t> published{0};
-  // One second of warm-up (snapshots, first batches) before counting.
+  // One second of warm-up (first batches, connections' buffers) before counting.
   const absl::Duration warmup = absl::Seconds(1);
   const absl::Duration duration = absl::Seconds(options.seconds);
-  std::thread core([&] { Publish(&publisher, options, warmup + duration, &published); });
-  const absl::Time start = absl::Now();
-  while (absl::Now() - start < warmup) ioc.run_for(std::chrono::milliseconds(10));
+  std::thread core([&] { Publish(sink->get(), options, warmup + duration, &published); });
+  subscribers.RunFor(warmup);
 
-  tally.measuring = true;
-  const ProcessStats hub_before = ReadProcessStats((*servers)->hub_pid());
-  const ProcessStats gateway_before = ReadProcessStats((*servers)->gateway_pid());
+  const pid_t server = (*target)->server_pid(), hub = (*target)->hub_pid();
+  subscribers.set_measuring(true);
+  const ProcessStats hub_before = ReadProcessStats(hub), server_before = ReadProcessStats(server);
   const double own_before = OwnCpuSeconds();
   const uint64_t published_before = published.load();
   const absl::Time measure_start = absl::Now();
-  while (absl::Now() - measure_start < duration) ioc.run_for(std::chrono::milliseconds(10));
+  subscribers.RunFor(duration);
   const double seconds = absl::ToDoubleSeconds(absl::Now() - measure_start);
-  tally.measuring = false;
+  subscribers.set_measuring(false);
   const uint64_t published_during = published.load() - published_before;
-  const ProcessStats hub_after = ReadProcessStats((*servers)->hub_pid());
-  const ProcessStats gateway_after = ReadProcessStats((*servers)->gateway_pid());
+  const ProcessStats hub_after = ReadProcessStats(hub), server_after = ReadProcessStats(server);
   const double own_cpu = (OwnCpuSeconds() - own_before) / seconds;
   core.join();
-  for (auto& c : clients) c->Close();
-  ioc.run_for(std::chrono::milliseconds(100));
+  subscribers.CloseAll();
 
+  Tally& tally = subscribers.tally();
   const double delivered = static_cast<double>(tally.events) / seconds;
-  const double hub_cpu = (hub_after.cpu_seconds - hub_before.cpu_seconds) / seconds;
-  const double gateway_cpu = (gateway_after.cpu_seconds - gateway_before.cpu_seconds) / seconds;
+  const double hub_cpu = hub ? (hub_after.cpu_seconds - hub_before.cpu_seconds) / seconds : 0;
+  const double server_cpu = (server_after.cpu_seconds - server_before.cpu_seconds) / seconds;
   const double p50 = tally.latencies.PercentileMs(0.50), p99 = tally.latencies.PercentileMs(0.99),
                p999 = tally.latencies.PercentileMs(0.999);
-  std::printf("fanout  clients=%llu rate=%llu/s resources=%llu seconds=%.1f\n",
+  const std::string_view name = ServerKindName(options.server);
+  std::printf("fanout  server=%s clients=%llu rate=%llu/s resources=%llu seconds=%.1f\n", name.data(),
               static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.rate),
               static_cast<unsigned long long>(options.resources), seconds);
   std::printf("  published events/s       %12.0f\n", static_cast<double>(published_during) / seconds);
-  std::printf("  delivered events/s       %12.0f   (in %llu frames; the rest conflated)\n", delivered,
-              static_cast<unsigned long long>(tally.frames));
+  std::printf("  delivered events/s       %12.0f   (in %llu messages; the rest conflated or late)\n", delivered,
+              static_cast<unsigned long long>(tally.messages));
   if (tally.closed > 0) {
     std::printf("  connections lost         %12llu   (last close code %u)\n",
                 static_cast<unsigned long long>(tally.closed), tally.last_close_code);
   }
-  std::printf("  end-to-end p50/p99/p99.9 %9.2f / %.2f / %.2f ms (oldest event of each frame)\n", p50, p99, p999);
-  std::printf("  gateway CPU              %11.0f%% of one core, peak RSS %.1f MiB\n", gateway_cpu * 100,
-              static_cast<double>(gateway_after.peak_rss_bytes) / (1 << 20));
-  std::printf("  hub CPU                  %11.0f%% of one core, peak RSS %.1f MiB\n", hub_cpu * 100,
-              static_cast<double>(hub_after.peak_rss_bytes) / (1 << 20));
-  std::printf("  clients + core CPU       %11.0f%% of one core (one client thread)\n", own_cpu * 100);
-  const char* bound = own_cpu >= 0.9                                    ? "the load tool's client thread"
-                      : gateway_cpu + hub_cpu + own_cpu >= 1.8           ? "CPU: the machine is saturated"
-                      : gateway_cpu >= 0.9 * options.gateway_threads     ? "the gateway's CPU"
-                                                                         : "nothing (the offered rate)";
+  std::printf("  end-to-end p50/p99/p99.9 %9.2f / %.2f / %.2f ms (oldest event of each message)\n", p50, p99, p999);
+  const std::string server_name = options.server == ServerKind::kNanokit ? "gateway" : std::string(name);
+  std::printf("  %-24s %11.0f%% of one core, peak RSS %.1f MiB\n", (server_name + " CPU").c_str(), server_cpu * 100,
+              Mib(server_after.peak_rss_bytes));
+  if (hub) {
+    std::printf("  hub CPU                  %11.0f%% of one core, peak RSS %.1f MiB\n", hub_cpu * 100,
+                Mib(hub_after.peak_rss_bytes));
+  }
+  std::printf("  clients + core CPU       %11.0f%% of one core (clients on one thread)\n", own_cpu * 100);
+  const bool keeping_up = delivered >= 0.95 * static_cast<double>(options.clients * options.rate) && p99 < 50;
+  const char* bound = keeping_up                                            ? "nothing (the offered rate)"
+                      : own_cpu >= 0.9                                      ? "the load tool's client thread"
+                      : server_cpu >= 0.9 && server_cpu + hub_cpu + own_cpu < 1.8 ? "the server's CPU"
+                      : server_cpu + hub_cpu + own_cpu >= 1.8               ? "CPU: the machine is saturated"
+                                                                            : "the server (not its CPU)";
   std::printf("  bound by                 %s\n", bound);
-  std::printf("RESULT mode=fanout clients=%llu rate=%llu delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f p999_ms=%.3f "
-              "gateway_cpu=%.2f hub_cpu=%.2f bench_cpu=%.2f gateway_peak_rss_mib=%.1f\n",
-              static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.rate),
-              delivered, p50, p99, p999, gateway_cpu, hub_cpu, own_cpu,
-              static_cast<double>(gateway_after.peak_rss_bytes) / (1 << 20));
-  return tally.events > 0 && tally.closed == 0 ? 0 : 1;
+  std::printf("RESULT mode=fanout server=%s clients=%llu rate=%llu delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
+              "p999_ms=%.3f server_cpu=%.2f hub_cpu=%.2f bench_cpu=%.2f server_peak_rss_mib=%.1f lost=%llu\n",
+              name.data(), static_cast<unsigned long long>(options.clients),
+              static_cast<unsigned long long>(options.rate), delivered, p50, p99, p999, server_cpu, hub_cpu, own_cpu,
+              Mib(server_after.peak_rss_bytes), static_cast<unsigned long long>(tally.closed));
+  return tally.events > 0 ? 0 : 1;
+}
+
+int RunIdle(const IdleOptions& options) {
+  RaiseFileLimit();
+  auto target = Target::Start(options.server, options.target);
+  if (!target.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(target.status().message()).c_str());
+    return 1;
+  }
+  boost::asio::io_context ioc(1);
+  Subscribers subscribers(target->get(), ioc);
+  // One subscriber first: the project exists and the server is warm, so
+  // what follows is the cost of the connections alone.
+  if (auto status = subscribers.ConnectAll(1, absl::Seconds(30)); !status.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  subscribers.RunFor(absl::Milliseconds(500));
+  const pid_t server = (*target)->server_pid();
+  const ProcessStats before = ReadProcessStats(server);
+  const absl::Time start = absl::Now();
+  if (auto status = subscribers.ConnectAll(options.connections, absl::Seconds(120)); !status.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  const double connect_seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  subscribers.RunFor(absl::Seconds(2));  // settled: handshakes' buffers freed
+  const ProcessStats after = ReadProcessStats(server);
+  const double per_connection =
+      (static_cast<double>(after.rss_bytes) - static_cast<double>(before.rss_bytes)) / static_cast<double>(options.connections);
+  const std::string_view name = ServerKindName(options.server);
+  std::printf("idle  server=%s connections=%llu\n", name.data(), static_cast<unsigned long long>(options.connections));
+  std::printf("  connected and subscribed in %.2f s\n", connect_seconds);
+  std::printf("  server RSS                 %.1f MiB -> %.1f MiB\n", Mib(before.rss_bytes), Mib(after.rss_bytes));
+  std::printf("  per connection             %.2f KiB\n", per_connection / 1024);
+  std::printf("RESULT mode=idle server=%s connections=%llu rss_per_connection_kib=%.2f server_rss_mib=%.1f\n",
+              name.data(), static_cast<unsigned long long>(options.connections), per_connection / 1024,
+              Mib(after.rss_bytes));
+  return 0;
+}
+
+int RunStorm(const StormOptions& options) {
+  RaiseFileLimit();
+  auto target = Target::Start(ServerKind::kNanokit, options.target);
+  if (!target.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(target.status().message()).c_str());
+    return 1;
+  }
+  {
+    // The project: one status per resource, all acknowledged.
+    auto sink = (*target)->NewSink();
+    if (!sink.ok()) return 1;
+    for (uint64_t i = 0; i < options.resources; ++i) (*sink)->Publish(MakeEvent(2 * i + 1, options.resources, 0));
+    if (!(*sink)->Flush(absl::Seconds(30))) {
+      std::fprintf(stderr, "nanokit-bench: the hub did not acknowledge the project's statuses\n");
+      return 1;
+    }
+  }
+  boost::asio::io_context ioc(1);
+  Subscribers subscribers(target->get(), ioc);
+  if (auto status = subscribers.ConnectAll(options.clients, absl::Seconds(120)); !status.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  subscribers.set_reconnect(true);
+  const absl::Time killed = absl::Now();
+  (*target)->KillGateway();
+  subscribers.RunFor(absl::Milliseconds(200));  // every client notices and retries
+  const uint64_t noticed = subscribers.size() - subscribers.subscribed();
+  if (auto status = (*target)->RestartGateway(); !status.ok()) {
+    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
+    return 1;
+  }
+  const absl::Time restarted = absl::Now();
+  const ProcessStats gateway_before = ReadProcessStats((*target)->server_pid());
+  const bool all = subscribers.RunUntilAllSubscribed(absl::Seconds(60));
+  const absl::Time done = absl::Now();
+  const ProcessStats gateway_after = ReadProcessStats((*target)->server_pid());
+  const double resync = absl::ToDoubleSeconds(done - restarted);
+  std::printf("storm  clients=%llu resources=%llu\n", static_cast<unsigned long long>(options.clients),
+              static_cast<unsigned long long>(options.resources));
+  std::printf("  clients that saw the gateway go  %llu\n", static_cast<unsigned long long>(noticed));
+  std::printf("  resynced (snapshot again)        %llu of %llu\n",
+              static_cast<unsigned long long>(subscribers.subscribed()), static_cast<unsigned long long>(subscribers.size()));
+  std::printf("  from restart to all resynced     %.2f s (%.2f s from the kill; clients retry every 50-150 ms)\n", resync,
+              absl::ToDoubleSeconds(done - killed));
+  std::printf("  gateway CPU in that time         %.2f s, peak RSS %.1f MiB\n",
+              gateway_after.cpu_seconds - gateway_before.cpu_seconds, Mib(gateway_after.peak_rss_bytes));
+  std::printf("RESULT mode=storm clients=%llu resources=%llu resync_s=%.3f all=%d gateway_peak_rss_mib=%.1f\n",
+              static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.resources),
+              resync, all ? 1 : 0, Mib(gateway_after.peak_rss_bytes));
+  return all ? 0 : 1;
 }
 
 }  // namespace nanokit::bench

@@ -3,6 +3,8 @@
 // prints a report, with a final `RESULT key=value…` line for scripts.
 //   nanokit-bench ingest   publishers -> hub
 //   nanokit-bench fanout   a core -> hub -> gateway -> K WebSocket clients
+//   nanokit-bench idle     N idle subscribed connections
+//   nanokit-bench storm    N clients resyncing after a gateway restart
 
 #include <cstdio>
 #include <cstring>
@@ -21,6 +23,10 @@ constexpr const char* kUsage =
     "Modes:\n"
     "  ingest   M publishers (core_client) into a hub: acknowledged events/s, ack latency.\n"
     "  fanout   a core at a fixed rate, K WebSocket clients: delivered events/s, end-to-end latency.\n"
+    "  idle     N idle subscribed connections: the server's memory per connection.\n"
+    "  storm    N clients, the gateway killed and restarted: time until all have their snapshot.\n"
+    "\n"
+    "fanout and idle also measure the peers, side by side: --server ws|nats.\n"
     "\n"
     "Run `nanokit-bench MODE --help` for the flags of a mode. Benchmarks, not tests:\n"
     "see bench/run for the standard set and BENCHMARKS.md for results.\n";
@@ -56,28 +62,91 @@ int RunIngestCommand(int argc, char** argv) {
   return nanokit::bench::RunIngest(options);
 }
 
+// Flags every mode with WebSocket clients shares.
+struct TargetFlags {
+  std::string server = "nanokit";
+  uint64_t gateway_threads = 2;
+  nanokit::bench::TargetOptions target;
+
+  explicit TargetFlags(nanokit::FlagSet& flags, bool peers = true) {
+    target.hub_binary = FindBinary("nanokit-hub", "hub");
+    target.gateway_binary = FindBinary("nanokit-gateway", "ws_gateway");
+    target.peers_dir = NANOKIT_SOURCE_DIR "/bench/peers";
+    if (peers) {
+      flags.String("server", &server, "What to measure: nanokit (hub + gateway), ws (Node.js `ws` broadcast server) or nats (nats-server's WebSocket listener).");
+      flags.String("peers-dir", &target.peers_dir, "Where ws-broadcast.mjs is.");
+    }
+    flags.Uint64("gateway-threads", &gateway_threads, "The gateway's --threads.");
+    flags.String("hub-bin", &target.hub_binary, "The nanokit-hub to run.");
+    flags.String("gateway-bin", &target.gateway_binary, "The nanokit-gateway to run.");
+  }
+  // After parsing; false (with a message) if a value is wrong.
+  bool Finish(nanokit::bench::ServerKind* kind) {
+    auto parsed = nanokit::bench::ParseServerKind(server);
+    if (!parsed.ok()) {
+      std::cerr << "nanokit-bench: " << parsed.status().message() << "\n";
+      return false;
+    }
+    if (gateway_threads == 0 || gateway_threads > 256) {
+      std::cerr << "nanokit-bench: --gateway-threads must be 1 to 256\n";
+      return false;
+    }
+    *kind = *parsed;
+    target.gateway_flags = {"--threads", std::to_string(gateway_threads)};
+    return true;
+  }
+};
+
 int RunFanoutCommand(int argc, char** argv) {
   nanokit::bench::FanoutOptions options;
-  options.hub_binary = FindBinary("nanokit-hub", "hub");
-  options.gateway_binary = FindBinary("nanokit-gateway", "ws_gateway");
-  uint64_t threads = static_cast<uint64_t>(options.gateway_threads);
   absl::Duration duration = absl::Seconds(10);
   nanokit::FlagSet flags("nanokit-bench fanout", "[flags]");
+  TargetFlags target(flags);
   flags.Uint64("clients", &options.clients, "WebSocket clients subscribed to the project.");
   flags.Uint64("rate", &options.rate, "Events published per second.");
   flags.Uint64("resources", &options.resources, "Resources the events are spread over.");
   flags.Duration("duration", &duration, "How long to measure (after one second of warm-up).");
-  flags.Uint64("gateway-threads", &threads, "The gateway's --threads.");
-  flags.String("hub-bin", &options.hub_binary, "The nanokit-hub to run.");
-  flags.String("gateway-bin", &options.gateway_binary, "The nanokit-gateway to run.");
   flags.ParseOrExit(argc, argv, 2);
-  if (options.clients == 0 || options.rate == 0 || options.resources == 0 || threads == 0 || threads > 256) {
-    std::cerr << "nanokit-bench fanout: clients, rate, resources and gateway threads must be positive\n";
+  if (!target.Finish(&options.server)) return 2;
+  if (options.clients == 0 || options.rate == 0 || options.resources == 0) {
+    std::cerr << "nanokit-bench fanout: clients, rate and resources must be positive\n";
     return 2;
   }
-  options.gateway_threads = static_cast<int>(threads);
+  options.target = target.target;
   options.seconds = absl::ToDoubleSeconds(duration);
   return nanokit::bench::RunFanout(options);
+}
+
+int RunIdleCommand(int argc, char** argv) {
+  nanokit::bench::IdleOptions options;
+  nanokit::FlagSet flags("nanokit-bench idle", "[flags]");
+  TargetFlags target(flags);
+  flags.Uint64("connections", &options.connections, "Idle subscribed connections.");
+  flags.ParseOrExit(argc, argv, 2);
+  if (!target.Finish(&options.server)) return 2;
+  if (options.connections == 0) {
+    std::cerr << "nanokit-bench idle: connections must be positive\n";
+    return 2;
+  }
+  options.target = target.target;
+  return nanokit::bench::RunIdle(options);
+}
+
+int RunStormCommand(int argc, char** argv) {
+  nanokit::bench::StormOptions options;
+  nanokit::FlagSet flags("nanokit-bench storm", "[flags]");
+  TargetFlags target(flags, false);
+  flags.Uint64("clients", &options.clients, "Subscribed clients that reconnect when the gateway restarts.");
+  flags.Uint64("resources", &options.resources, "Resources in the project (the snapshot's size).");
+  flags.ParseOrExit(argc, argv, 2);
+  nanokit::bench::ServerKind kind;
+  if (!target.Finish(&kind)) return 2;
+  if (options.clients == 0 || options.resources == 0) {
+    std::cerr << "nanokit-bench storm: clients and resources must be positive\n";
+    return 2;
+  }
+  options.target = target.target;
+  return nanokit::bench::RunStorm(options);
 }
 
 }  // namespace
@@ -89,6 +158,8 @@ int main(int argc, char** argv) {
   }
   if (std::strcmp(argv[1], "ingest") == 0) return RunIngestCommand(argc, argv);
   if (std::strcmp(argv[1], "fanout") == 0) return RunFanoutCommand(argc, argv);
+  if (std::strcmp(argv[1], "idle") == 0) return RunIdleCommand(argc, argv);
+  if (std::strcmp(argv[1], "storm") == 0) return RunStormCommand(argc, argv);
   if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::cout << kUsage;
     return 0;

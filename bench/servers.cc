@@ -57,8 +57,26 @@ absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_b
     auto gateway = StartServer(gateway_binary, args, servers->dir_, "gateway", &servers->gateway_address_);
     if (!gateway.ok()) return gateway.status();
     servers->gateway_ = *std::move(gateway);
+    servers->gateway_binary_ = gateway_binary;
+    servers->gateway_args_ = std::move(args);
+    servers->gateway_args_[1] = servers->gateway_address_;  // the same port next time
   }
   return servers;
+}
+
+void Servers::KillGateway() {
+  if (gateway_ == nullptr) return;
+  gateway_->Signal(SIGKILL);
+  gateway_->Wait(absl::Seconds(10));
+  gateway_.reset();
+}
+
+absl::Status Servers::RestartGateway() {
+  std::string address;
+  auto gateway = StartServer(gateway_binary_, gateway_args_, dir_, "gateway", &address);
+  if (!gateway.ok()) return gateway.status();
+  gateway_ = *std::move(gateway);
+  return absl::OkStatus();
 }
 
 Servers::~Servers() {

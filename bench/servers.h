@@ -23,6 +23,10 @@ class Servers {
   const std::string& gateway_address() const { return gateway_address_; }
   pid_t hub_pid() const { return hub_->pid(); }
   pid_t gateway_pid() const { return gateway_ ? gateway_->pid() : 0; }
+  const std::string& dir() const { return dir_; }
+  // SIGKILL, as a crash; then the same gateway again on the same address.
+  void KillGateway();
+  absl::Status RestartGateway();
 
  private:
   Servers() = default;
@@ -30,6 +34,8 @@ class Servers {
   std::string token_;
   std::unique_ptr<ChildProcess> hub_;
   std::unique_ptr<ChildProcess> gateway_;
+  std::string gateway_binary_;
+  std::vector<std::string> gateway_args_;
   std::string hub_address_;
   std::string gateway_address_;
 };

@@ -25,10 +25,7 @@ ProjectChannel::ProjectChannel(std::string project, HubLink* hub, std::vector<ne
       retry_timer_(strand_),
       backoff_(options.initial_backoff),
       state_(project_, "") {
-  for (net::io_context* ioc : shards) {
-    feeds_.push_back(std::make_unique<Feed>());
-    feeds_.back()->ioc = ioc;
-  }
+  for (net::io_context* ioc : shards) feeds_.push_back(std::make_unique<Feed>(*ioc));
 }
 
 ProjectChannel::~ProjectChannel() = default;
@@ -282,7 +279,32 @@ void ProjectChannel::Push(Feed& feed, FeedItem item) {
   if (first) net::post(*feed.ioc, [self = shared_from_this(), feed = &feed] { self->DrainFeed(*feed); });
 }
 
+namespace {
+// A delivery to a shard's subscribers that took longer than this means the
+// shard is loaded: the next one waits kPacing times as long (at most
+// kMaxDelay), gathering more events into each connection's write. Below it,
+// every hub batch leaves at once. Writes, not events, are what cost here (a
+// syscall and the loopback's TCP path each); this keeps a shard about a
+// fifth busy delivering instead of saturated, which is what keeps latency
+// flat as connections and rates grow.
+constexpr auto kPaceAbove = std::chrono::milliseconds(1);
+constexpr int kPacing = 4;
+constexpr auto kMaxDelay = std::chrono::milliseconds(20);
+}  // namespace
+
 void ProjectChannel::DrainFeed(Feed& feed) {
+  if (std::chrono::steady_clock::now() < feed.not_before) {
+    feed.timer.expires_at(feed.not_before);
+    feed.timer.async_wait([self = shared_from_this(), feed = &feed](boost::system::error_code) {
+      self->DeliverFeed(*feed);
+    });
+    return;
+  }
+  DeliverFeed(feed);
+}
+
+void ProjectChannel::DeliverFeed(Feed& feed) {
+  const auto start = std::chrono::steady_clock::now();
   std::vector<FeedItem> items;
   {
     absl::MutexLock lock(&feed.mu);
@@ -341,6 +363,9 @@ void ProjectChannel::DrainFeed(Feed& feed) {
     }
   }
   deliver_run();
+  const auto end = std::chrono::steady_clock::now();
+  const auto took = end - start;
+  feed.not_before = took < kPaceAbove ? end : end + std::min<std::chrono::steady_clock::duration>(kPacing * took, kMaxDelay);
 }
 
 v1::ProjectLiveness ProjectChannel::LivenessLocked() const {

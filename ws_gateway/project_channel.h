@@ -84,12 +84,16 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
     uint64_t subscriber_id = 0;              // kLeave
   };
   struct Feed {
-    boost::asio::io_context* ioc = nullptr;
+    explicit Feed(boost::asio::io_context& shard) : ioc(&shard), timer(shard) {}
+    boost::asio::io_context* ioc;
     absl::Mutex mu;
     std::vector<FeedItem> items ABSL_GUARDED_BY(mu);
     // On the shard's thread only.
     std::vector<std::shared_ptr<Subscriber>> members;
     absl::flat_hash_map<uint64_t, size_t> member_index;
+    // Pacing: the next delivery waits until then (see DrainFeed).
+    std::chrono::steady_clock::time_point not_before;
+    boost::asio::steady_timer timer;
   };
 
   void StartWatch();
@@ -107,8 +111,10 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   // Called with mu_ held (so items keep the channel's order) or, for
   // kLeaveAll, after the channel stopped.
   void Push(Feed& feed, FeedItem item);
-  // On the feed's shard thread.
+  // On the feed's shard thread: delivers what waits, now or (under load)
+  // a little later, so that more leaves in each write.
   void DrainFeed(Feed& feed);
+  void DeliverFeed(Feed& feed);
   bridge::v1::ProjectLiveness LivenessLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string project_;
