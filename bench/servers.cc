@@ -18,7 +18,12 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& bin
                                                           std::string* address) {
   auto process = ChildProcess::Start(binary, args, dir, absl::StrCat(dir, "/", name, ".log"));
   if (!process.ok()) return absl::UnavailableError(absl::StrCat("cannot start ", binary, ": ", process.status().message()));
+  // The first line saying where it listens (a wrapper such as a profiler may
+  // print its own lines first).
   auto line = (*process)->ReadLine(absl::Seconds(20));
+  for (int skipped = 0; line.ok() && line->find("listening on ") == std::string::npos && skipped < 20; ++skipped) {
+    line = (*process)->ReadLine(absl::Seconds(20));
+  }
   if (!line.ok() || line->find("listening on ") == std::string::npos) {
     return absl::UnavailableError(absl::StrCat(name, " did not start; see ", dir, "/", name, ".log"));
   }

@@ -27,7 +27,7 @@ absl::string_view Header(const http::request<http::string_body>& request, http::
 
 }  // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket&& socket, Gateway* gateway, size_t shard)
+HttpSession::HttpSession(Socket&& socket, Gateway* gateway, size_t shard)
     : stream_(std::move(socket)), gateway_(gateway), id_(gateway->NextConnectionId()), shard_(shard) {}
 
 void HttpSession::Run() {

@@ -10,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "ws_gateway/stream.h"
+
 namespace nanokit::gateway {
 
 class Gateway;
@@ -17,7 +19,7 @@ class Gateway;
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
   // socket's executor is the io_context of the given shard.
-  HttpSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway, size_t shard);
+  HttpSession(Socket&& socket, Gateway* gateway, size_t shard);
   void Run();
 
  private:
@@ -32,7 +34,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoWrite(bool keep_alive);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 
-  boost::beast::tcp_stream stream_;
+  TcpStream stream_;
   boost::beast::flat_buffer buffer_;
   Gateway* const gateway_;
   const uint64_t id_;

@@ -44,13 +44,13 @@ void Listener::DoAccept() {
   // Each connection lives on one shard, whose one thread runs all its
   // handlers: they never run concurrently.
   const size_t shard = gateway_->NextShard();
-  acceptor_.async_accept(gateway_->shard(shard), [self = shared_from_this(), shard](boost::system::error_code ec,
-                                                                                     tcp::socket socket) {
+  acceptor_.async_accept(gateway_->shard(shard).get_executor(),
+                         [self = shared_from_this(), shard](boost::system::error_code ec, Socket socket) {
     self->OnAccept(ec, std::move(socket), shard);
   });
 }
 
-void Listener::OnAccept(boost::system::error_code ec, tcp::socket socket, size_t shard) {
+void Listener::OnAccept(boost::system::error_code ec, Socket socket, size_t shard) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
     // Out of descriptors and the like: keep accepting, the next may work.

@@ -7,6 +7,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "absl/status/status.h"
+#include "ws_gateway/stream.h"
 
 namespace nanokit::gateway {
 
@@ -24,7 +25,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void DoAccept();
-  void OnAccept(boost::system::error_code ec, boost::asio::ip::tcp::socket socket, size_t shard);
+  void OnAccept(boost::system::error_code ec, Socket socket, size_t shard);
 
   Gateway* const gateway_;
   boost::asio::ip::tcp::acceptor acceptor_;

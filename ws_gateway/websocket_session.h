@@ -7,7 +7,6 @@
 // behind has its backlog compacted (conflated, old log lines dropped).
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 
@@ -21,7 +20,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
+#include "ws_gateway/chunk_queue.h"
 #include "ws_gateway/project_channel.h"
+#include "ws_gateway/stream.h"
 #include "ws_gateway/subscriber.h"
 
 namespace nanokit::gateway {
@@ -31,7 +32,7 @@ class Gateway;
 class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, public Subscriber {
  public:
   // socket's executor is the io_context of the given shard.
-  WebSocketSession(boost::asio::ip::tcp::socket&& socket, Gateway* gateway, uint64_t id, size_t shard);
+  WebSocketSession(Socket&& socket, Gateway* gateway, uint64_t id, size_t shard);
   ~WebSocketSession() override;
 
   // Completes the upgrade of an already-checked request.
@@ -68,7 +69,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   // The connection is over: leave every channel and the gateway.
   void OnClosed();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<TcpStream> ws_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer heartbeat_timer_;
   Gateway* const gateway_;
@@ -80,7 +81,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   //
   // What waits for the socket, in order; mostly chunks shared with every
   // other connection.
-  std::deque<Chunk> queue_;
+  ChunkQueue queue_;
   size_t queued_messages_ = 0;
   size_t queued_bytes_ = 0;
   size_t queued_log_bytes_ = 0;

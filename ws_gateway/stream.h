@@ -1,0 +1,20 @@
+#pragma once
+// The socket types of a connection. Every connection lives on one shard's
+// io_context, so its I/O objects name that executor type rather than the
+// type-erased any_io_executor: each pending operation (and Beast nests
+// several per read) then carries an 8-byte executor instead of a
+// type-erased one, which shows in an idle connection's memory and in the
+// cost of every write.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/websocket/stream_fwd.hpp>
+
+namespace nanokit::gateway {
+
+using ShardExecutor = boost::asio::io_context::executor_type;
+using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ShardExecutor>;
+using TcpStream = boost::beast::basic_stream<boost::asio::ip::tcp, ShardExecutor>;
+
+}  // namespace nanokit::gateway
