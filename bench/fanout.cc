@@ -211,7 +211,11 @@ int RunStorm(const StormOptions& options) {
   subscribers.set_reconnect(true);
   const absl::Time killed = absl::Now();
   (*target)->KillGateway();
-  subscribers.RunFor(absl::Milliseconds(200));  // every client notices and retries
+  // Every client notices (and starts retrying) before the new gateway is up.
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       subscribers.subscribed() > 0 && absl::Now() < deadline;) {
+    subscribers.RunFor(absl::Milliseconds(10));
+  }
   const uint64_t noticed = subscribers.size() - subscribers.subscribed();
   if (auto status = (*target)->RestartGateway(); !status.ok()) {
     std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
