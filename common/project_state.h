@@ -7,9 +7,9 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <string>
 
+#include "absl/container/btree_map.h"
 #include "nanokit/bridge/v1/events.pb.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 
@@ -52,7 +52,8 @@ class ProjectState {
   std::string epoch_;
   size_t log_lines_per_resource_;
   uint64_t seq_ = 0;
-  std::map<std::string, Resource> resources_;  // sorted, so snapshots are too
+  // Sorted, so snapshots are too; a B-tree for fewer cache misses per lookup.
+  absl::btree_map<std::string, Resource> resources_;
   bridge::v1::ReconcileState reconcile_;
 };
 

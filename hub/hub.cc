@@ -124,7 +124,7 @@ void Hub::RememberSourceLocked(const std::string& source, uint64_t accepted) {
   if (oldest->first != source) sources_.erase(oldest);
 }
 
-absl::StatusOr<uint64_t> Hub::Publish(const std::string& source, const v1::PublishRequest& request) {
+absl::StatusOr<uint64_t> Hub::Publish(const std::string& source, v1::PublishRequest request) {
   // Validate everything before accepting anything: a request is all or none.
   for (const v1::Event& event : request.events()) {
     if (!event.source().empty() && event.source() != source) {
@@ -142,12 +142,12 @@ absl::StatusOr<uint64_t> Hub::Publish(const std::string& source, const v1::Publi
 
   // Group the new events by project, keeping their order.
   std::map<std::string, std::vector<v1::Event>> by_project;
-  for (const v1::Event& event : request.events()) {
+  for (v1::Event& event : *request.mutable_events()) {
     if (event.source_seq() <= accepted) continue;  // already accepted: a retry
     accepted = event.source_seq();
-    v1::Event copy = event;
-    copy.set_source(source);
-    by_project[event.project()].push_back(std::move(copy));
+    event.set_source(source);
+    std::vector<v1::Event>& events = by_project[event.project()];
+    events.emplace_back().Swap(&event);
   }
   if (accepted == before) {
     RememberSourceLocked(source, accepted);

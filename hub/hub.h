@@ -43,7 +43,8 @@ class Hub {
   // drops those already accepted (a retry), appends the rest to their
   // projects and commits them. Returns the highest source_seq accepted, to
   // acknowledge.
-  absl::StatusOr<uint64_t> Publish(const std::string& source, const bridge::v1::PublishRequest& request);
+  // Takes the request: its events are moved into the history, not copied.
+  absl::StatusOr<uint64_t> Publish(const std::string& source, bridge::v1::PublishRequest request);
 
   uint64_t AcceptedSourceSeq(const std::string& source) const;
 

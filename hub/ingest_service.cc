@@ -52,7 +52,8 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
         return;
       }
     }
-    auto accepted = hub_->Publish(source_, request_);
+    auto accepted = hub_->Publish(source_, std::move(request_));
+    request_.Clear();
     if (!accepted.ok()) {
       log::Warn("publish stream=", id_, " source=", source_, " rejected: ", accepted.status().message());
       FinishWhenIdle(ToGrpcStatus(accepted.status()));

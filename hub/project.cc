@@ -39,7 +39,7 @@ void Project::RememberLocked(std::shared_ptr<const v1::Event> event) {
   history_.push_back(std::move(event));
   while (!history_.empty() &&
          (history_.size() > options_.history_events || history_bytes_ > options_.history_bytes)) {
-    history_bytes_ -= history_.front()->ByteSizeLong();
+    history_bytes_ -= history_.front()->GetCachedSize();  // computed when it came in
     history_.pop_front();
   }
 }
@@ -48,12 +48,16 @@ Project::Append::Append(Project* project, std::vector<v1::Event> events) : proje
   project_->mu_.Lock();
   ProjectState& state = project_->state_;
   const uint64_t before = state.seq();
+  batch_ = std::make_shared<v1::WatchResponse>();
+  v1::EventBatch* batch = batch_->mutable_events();
   for (v1::Event& event : events) {
     if (!state.Changes(event)) continue;
     event.set_seq(state.seq() + 1);
     state.Apply(event);
-    events_.push_back(std::make_shared<const v1::Event>(std::move(event)));
+    batch->add_events()->Swap(&event);
   }
+  events_.reserve(static_cast<size_t>(batch->events_size()));
+  for (const v1::Event& event : batch->events()) events_.emplace_back(batch_, &event);
   const uint64_t every = project_->options_.snapshot_every;
   if (every > 0 && state.seq() / every != before / every) {
     snapshot_ = state.ToSnapshot();
@@ -79,12 +83,8 @@ CommitBatch::ProjectPart Project::Append::Part() const {
 
 void Project::Append::Publish() {
   if (!events_.empty()) {
-    auto batch = std::make_shared<v1::WatchResponse>();
-    for (const auto& event : events_) {
-      *batch->mutable_events()->add_events() = *event;
-      project_->RememberLocked(event);
-    }
-    project_->DeliverLocked(batch);
+    for (const auto& event : events_) project_->RememberLocked(event);
+    project_->DeliverLocked(batch_);
   }
   locked_ = false;
   project_->mu_.Unlock();

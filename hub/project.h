@@ -62,6 +62,9 @@ class Project {
    private:
     Project* const project_;
     bool locked_ = true;
+    // The events as watchers get them; events_ point into it (sharing it),
+    // so the history keeps them without a copy.
+    std::shared_ptr<bridge::v1::WatchResponse> batch_;
     std::vector<std::shared_ptr<const bridge::v1::Event>> events_;
     std::optional<bridge::v1::ProjectSnapshot> snapshot_;
     uint64_t forget_upto_ = 0;
