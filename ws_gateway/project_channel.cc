@@ -284,11 +284,12 @@ namespace {
 // shard is loaded: the next one waits kPacing times as long (at most
 // kMaxDelay), gathering more events into each connection's write. Below it,
 // every hub batch leaves at once. Writes, not events, are what cost here (a
-// syscall and the loopback's TCP path each); this keeps a shard about a
-// fifth busy delivering instead of saturated, which is what keeps latency
-// flat as connections and rates grow.
+// syscall and the loopback's TCP path each); this keeps a loaded shard at
+// most about a third busy delivering instead of saturated, which keeps
+// latency flat as connections and rates grow (BENCHMARKS.md has the
+// measurements behind the numbers).
 constexpr auto kPaceAbove = std::chrono::milliseconds(1);
-constexpr int kPacing = 4;
+constexpr int kPacing = 2;
 constexpr auto kMaxDelay = std::chrono::milliseconds(20);
 }  // namespace
 
