@@ -1,7 +1,5 @@
 #include "bench/fanout.h"
 
-#include <sys/resource.h>
-
 #include <atomic>
 #include <cstdio>
 #include <thread>
@@ -19,12 +17,22 @@ namespace v1 = nanokit::bridge::v1;
 
 namespace {
 
-double OwnCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+// Publishes `rate` events/s for `duration`, emittedAt set when published.
+void Publish(EventSink* sink, const FanoutOptions& options, absl::Duration duration, std::atomic<uint64_t>* published) {
+  const absl::Time start = absl::Now();
+  uint64_t sent = 0;
+  const uint64_t log_every = options.log_share > 0 ? static_cast<uint64_t>(1.0 / options.log_share) : 0;
+  for (;;) {
+    const absl::Duration elapsed = absl::Now() - start;
+    if (elapsed >= duration) break;
+    const uint64_t due = static_cast<uint64_t>(absl::ToDoubleSeconds(elapsed) * static_cast<double>(options.rate));
+    for (; sent < due; ++sent) sink->Publish(MakeEvent(sent, options.resources, log_every));
+    published->store(sent);
+    absl::SleepFor(absl::Milliseconds(1));
+  }
 }
+
+}  // namespace
 
 // The n-th event of a run: a status update, or (log_every-th) a log line.
 v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every) {
@@ -46,43 +54,17 @@ v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every) {
   return event;
 }
 
-// Publishes `rate` events/s for `duration`, emittedAt set when published.
-void Publish(EventSink* sink, const FanoutOptions& options, absl::Duration duration, std::atomic<uint64_t>* published) {
-  const absl::Time start = absl::Now();
-  uint64_t sent = 0;
-  const uint64_t log_every = options.log_share > 0 ? static_cast<uint64_t>(1.0 / options.log_share) : 0;
-  for (;;) {
-    const absl::Duration elapsed = absl::Now() - start;
-    if (elapsed >= duration) break;
-    const uint64_t due = static_cast<uint64_t>(absl::ToDoubleSeconds(elapsed) * static_cast<double>(options.rate));
-    for (; sent < due; ++sent) sink->Publish(MakeEvent(sent, options.resources, log_every));
-    published->store(sent);
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-}
-
-double Mib(uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
-
-}  // namespace
-
 int RunFanout(const FanoutOptions& options) {
   RaiseFileLimit();
   auto target = Target::Start(options.server, options.target);
-  if (!target.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(target.status().message()).c_str());
-    return 1;
-  }
+  if (!target.ok()) return ReportFailure(target.status());
   boost::asio::io_context ioc(1);
   Subscribers subscribers(target->get(), ioc);
   if (auto status = subscribers.ConnectAll(options.clients, absl::Seconds(60)); !status.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
-    return 1;
+    return ReportFailure(status);
   }
   auto sink = (*target)->NewSink();
-  if (!sink.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(sink.status().message()).c_str());
-    return 1;
-  }
+  if (!sink.ok()) return ReportFailure(sink.status());
   std::atomic<uint64_t> published{0};
   // One second of warm-up (first batches, connections' buffers) before counting.
   const absl::Duration warmup = absl::Seconds(1);
@@ -132,114 +114,19 @@ int RunFanout(const FanoutOptions& options) {
   }
   std::printf("  clients + core CPU       %11.0f%% of one core (clients on one thread)\n", own_cpu * 100);
   const bool keeping_up = delivered >= 0.95 * static_cast<double>(options.clients * options.rate) && p99 < 50;
-  const char* bound = keeping_up                                            ? "nothing (the offered rate)"
-                      : own_cpu >= 0.9                                      ? "the load tool's client thread"
+  const char* bound = keeping_up                                                  ? "nothing (the offered rate)"
+                      : own_cpu >= 0.9                                            ? "the load tool's client thread"
                       : server_cpu >= 0.9 && server_cpu + hub_cpu + own_cpu < 1.8 ? "the server's CPU"
-                      : server_cpu + hub_cpu + own_cpu >= 1.8               ? "CPU: the machine is saturated"
-                                                                            : "the server (not its CPU)";
+                      : server_cpu + hub_cpu + own_cpu >= 1.8                     ? "CPU: the machine is saturated"
+                                                                                  : "the server (not its CPU)";
   std::printf("  bound by                 %s\n", bound);
-  std::printf("RESULT mode=fanout server=%s clients=%llu rate=%llu delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
-              "p999_ms=%.3f server_cpu=%.2f hub_cpu=%.2f bench_cpu=%.2f server_peak_rss_mib=%.1f lost=%llu\n",
-              name.data(), static_cast<unsigned long long>(options.clients),
-              static_cast<unsigned long long>(options.rate), delivered, p50, p99, p999, server_cpu, hub_cpu, own_cpu,
-              Mib(server_after.peak_rss_bytes), static_cast<unsigned long long>(tally.closed));
+  std::printf(
+      "RESULT mode=fanout server=%s clients=%llu rate=%llu delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
+      "p999_ms=%.3f server_cpu=%.2f hub_cpu=%.2f bench_cpu=%.2f server_peak_rss_mib=%.1f lost=%llu\n",
+      name.data(), static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.rate),
+      delivered, p50, p99, p999, server_cpu, hub_cpu, own_cpu, Mib(server_after.peak_rss_bytes),
+      static_cast<unsigned long long>(tally.closed));
   return tally.events > 0 ? 0 : 1;
-}
-
-int RunIdle(const IdleOptions& options) {
-  RaiseFileLimit();
-  auto target = Target::Start(options.server, options.target);
-  if (!target.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(target.status().message()).c_str());
-    return 1;
-  }
-  boost::asio::io_context ioc(1);
-  Subscribers subscribers(target->get(), ioc);
-  // One subscriber first: the project exists and the server is warm, so
-  // what follows is the cost of the connections alone.
-  if (auto status = subscribers.ConnectAll(1, absl::Seconds(30)); !status.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
-    return 1;
-  }
-  subscribers.RunFor(absl::Milliseconds(500));
-  const pid_t server = (*target)->server_pid();
-  const ProcessStats before = ReadProcessStats(server);
-  const absl::Time start = absl::Now();
-  if (auto status = subscribers.ConnectAll(options.connections, absl::Seconds(120)); !status.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
-    return 1;
-  }
-  const double connect_seconds = absl::ToDoubleSeconds(absl::Now() - start);
-  subscribers.RunFor(absl::Seconds(2));  // settled: handshakes' buffers freed
-  const ProcessStats after = ReadProcessStats(server);
-  const double per_connection =
-      (static_cast<double>(after.rss_bytes) - static_cast<double>(before.rss_bytes)) / static_cast<double>(options.connections);
-  const std::string_view name = ServerKindName(options.server);
-  std::printf("idle  server=%s connections=%llu\n", name.data(), static_cast<unsigned long long>(options.connections));
-  std::printf("  connected and subscribed in %.2f s\n", connect_seconds);
-  std::printf("  server RSS                 %.1f MiB -> %.1f MiB\n", Mib(before.rss_bytes), Mib(after.rss_bytes));
-  std::printf("  per connection             %.2f KiB\n", per_connection / 1024);
-  std::printf("RESULT mode=idle server=%s connections=%llu rss_per_connection_kib=%.2f server_rss_mib=%.1f\n",
-              name.data(), static_cast<unsigned long long>(options.connections), per_connection / 1024,
-              Mib(after.rss_bytes));
-  return 0;
-}
-
-int RunStorm(const StormOptions& options) {
-  RaiseFileLimit();
-  auto target = Target::Start(ServerKind::kNanokit, options.target);
-  if (!target.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(target.status().message()).c_str());
-    return 1;
-  }
-  {
-    // The project: one status per resource, all acknowledged.
-    auto sink = (*target)->NewSink();
-    if (!sink.ok()) return 1;
-    for (uint64_t i = 0; i < options.resources; ++i) (*sink)->Publish(MakeEvent(2 * i + 1, options.resources, 0));
-    if (!(*sink)->Flush(absl::Seconds(30))) {
-      std::fprintf(stderr, "nanokit-bench: the hub did not acknowledge the project's statuses\n");
-      return 1;
-    }
-  }
-  boost::asio::io_context ioc(1);
-  Subscribers subscribers(target->get(), ioc);
-  if (auto status = subscribers.ConnectAll(options.clients, absl::Seconds(120)); !status.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
-    return 1;
-  }
-  subscribers.set_reconnect(true);
-  const absl::Time killed = absl::Now();
-  (*target)->KillGateway();
-  // Every client notices (and starts retrying) before the new gateway is up.
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
-       subscribers.subscribed() > 0 && absl::Now() < deadline;) {
-    subscribers.RunFor(absl::Milliseconds(10));
-  }
-  const uint64_t noticed = subscribers.size() - subscribers.subscribed();
-  if (auto status = (*target)->RestartGateway(); !status.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
-    return 1;
-  }
-  const absl::Time restarted = absl::Now();
-  const ProcessStats gateway_before = ReadProcessStats((*target)->server_pid());
-  const bool all = subscribers.RunUntilAllSubscribed(absl::Seconds(60));
-  const absl::Time done = absl::Now();
-  const ProcessStats gateway_after = ReadProcessStats((*target)->server_pid());
-  const double resync = absl::ToDoubleSeconds(done - restarted);
-  std::printf("storm  clients=%llu resources=%llu\n", static_cast<unsigned long long>(options.clients),
-              static_cast<unsigned long long>(options.resources));
-  std::printf("  clients that saw the gateway go  %llu\n", static_cast<unsigned long long>(noticed));
-  std::printf("  resynced (snapshot again)        %llu of %llu\n",
-              static_cast<unsigned long long>(subscribers.subscribed()), static_cast<unsigned long long>(subscribers.size()));
-  std::printf("  from restart to all resynced     %.2f s (%.2f s from the kill; clients retry every 50-150 ms)\n", resync,
-              absl::ToDoubleSeconds(done - killed));
-  std::printf("  gateway CPU in that time         %.2f s, peak RSS %.1f MiB\n",
-              gateway_after.cpu_seconds - gateway_before.cpu_seconds, Mib(gateway_after.peak_rss_bytes));
-  std::printf("RESULT mode=storm clients=%llu resources=%llu resync_s=%.3f all=%d gateway_peak_rss_mib=%.1f\n",
-              static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.resources),
-              resync, all ? 1 : 0, Mib(gateway_after.peak_rss_bytes));
-  return all ? 0 : 1;
 }
 
 }  // namespace nanokit::bench

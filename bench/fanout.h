@@ -5,17 +5,12 @@
 // resources. Delivered events/s (each event reaching each client, alone or
 // inside a batch), end-to-end latency from the core's emittedAt to the
 // client's receipt, CPU and peak RSS of the servers.
-//
-// `nanokit-bench idle`: N subscribed connections doing nothing; the server's
-// resident memory per connection.
-//
-// `nanokit-bench storm`: N subscribed clients, the gateway killed and
-// started again; how long until every client has its snapshot again.
 
 #include <cstdint>
 #include <string>
 
 #include "bench/targets.h"
+#include "nanokit/bridge/v1/events.pb.h"
 
 namespace nanokit::bench {
 
@@ -29,21 +24,11 @@ struct FanoutOptions {
   double seconds = 10;
 };
 
-struct IdleOptions {
-  ServerKind server = ServerKind::kNanokit;
-  TargetOptions target;
-  uint64_t connections = 10000;
-};
+// The n-th event of the load: a status update of resource n % resources,
+// or every log_every-th a log line; emittedAt is now.
+bridge::v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every);
 
-struct StormOptions {
-  TargetOptions target;
-  uint64_t clients = 10000;
-  uint64_t resources = 1000;
-};
-
-// Each prints a report ending in a `RESULT key=value…` line; the exit code.
+// Prints a report ending in a `RESULT key=value…` line; the exit code.
 int RunFanout(const FanoutOptions& options);
-int RunIdle(const IdleOptions& options);
-int RunStorm(const StormOptions& options);
 
 }  // namespace nanokit::bench

@@ -1,7 +1,5 @@
 #include "bench/ingest.h"
 
-#include <sys/resource.h>
-
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -11,6 +9,7 @@
 #include "bench/latency.h"
 #include "bench/process_stats.h"
 #include "bench/servers.h"
+#include "bench/targets.h"
 #include "core_client/hub_publisher.h"
 
 namespace nanokit::bench {
@@ -18,13 +17,6 @@ namespace nanokit::bench {
 namespace v1 = nanokit::bridge::v1;
 
 namespace {
-
-double OwnCpuSeconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 // A status update of about 150 bytes on the wire, as a core sends them.
 v1::Event MakeEvent(uint64_t i, uint64_t resources, const std::string& resource_prefix) {
@@ -81,10 +73,7 @@ void RunPublisher(const core::HubPublisherOptions& options, std::vector<v1::Even
 
 int RunIngest(const IngestOptions& options) {
   auto servers = Servers::Start(options.hub_binary, options.durable);
-  if (!servers.ok()) {
-    std::fprintf(stderr, "nanokit-bench: %s\n", std::string(servers.status().message()).c_str());
-    return 1;
-  }
+  if (!servers.ok()) return ReportFailure(servers.status());
   const std::string address = (*servers)->hub_address();
   const std::string token = (*servers)->token();
 
@@ -127,8 +116,8 @@ int RunIngest(const IngestOptions& options) {
   const double hub_cpu = (hub_after.cpu_seconds - hub_before.cpu_seconds) / seconds;
   const double bench_cpu = own_cpu / seconds;
   const unsigned cores = std::thread::hardware_concurrency();
-  std::printf("ingest  store=%s publishers=%d events=%llu\n", options.durable ? "sqlite" : "memory",
-              options.publishers, static_cast<unsigned long long>(acknowledged));
+  std::printf("ingest  store=%s publishers=%d events=%llu\n", options.durable ? "sqlite" : "memory", options.publishers,
+              static_cast<unsigned long long>(acknowledged));
   std::printf("  acknowledged events/s  %12.0f\n", static_cast<double>(acknowledged) / seconds);
   std::printf("  ack latency p50 / p99  %9.2f ms / %.2f ms\n", all.PercentileMs(0.50), all.PercentileMs(0.99));
   std::printf("  dropped by publishers  %12llu\n", static_cast<unsigned long long>(dropped));
@@ -138,8 +127,8 @@ int RunIngest(const IngestOptions& options) {
   const char* bound = hub_cpu + bench_cpu >= 0.9 * cores ? "CPU: the machine is saturated"
                       : hub_cpu >= 0.85                  ? "the hub's CPU (its publish path is one serialized lock)"
                       : bench_cpu >= 0.85 * options.publishers ? "the publishers' CPU"
-                      : options.durable                  ? "the store's commits"
-                                                         : "latency (raise --window or --publishers)";
+                      : options.durable                        ? "the store's commits"
+                                                               : "latency (raise --window or --publishers)";
   std::printf("  bound by               %s\n", bound);
   std::printf("RESULT mode=ingest store=%s events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f hub_cpu=%.2f bench_cpu=%.2f\n",
               options.durable ? "sqlite" : "memory", static_cast<double>(acknowledged) / seconds,

@@ -1,10 +1,9 @@
 #include "bench/load_client.h"
 
 #include <algorithm>
-#include <cstring>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 
@@ -17,8 +16,7 @@ namespace {
 constexpr size_t kReadSize = 16 * 1024;
 }  // namespace
 
-void LoadClient::Connect(const tcp::endpoint& endpoint, std::string host, std::string path,
-                         std::string extra_headers) {
+void LoadClient::Connect(const tcp::endpoint& endpoint, std::string host, std::string path, std::string extra_headers) {
   mask_state_ = static_cast<uint32_t>(id_ * 2654435761u + 1);
   in_.resize(kReadSize);
   socket_.async_connect(endpoint, [self = shared_from_this(), host = std::move(host), path = std::move(path),
@@ -117,7 +115,8 @@ bool LoadClient::ParseFrames() {
         if (done_) return false;
         break;
       case 0x8: {
-        const uint16_t code = length >= 2 ? static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1])) : 1005;
+        const uint16_t code =
+            length >= 2 ? static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1])) : 1005;
         Fail(code);
         return false;
       }
@@ -163,12 +162,13 @@ void LoadClient::Write() {
   writing_ = true;
   out_writing_.swap(out_);
   out_.clear();
-  net::async_write(socket_, net::buffer(out_writing_), [self = shared_from_this()](boost::system::error_code ec, size_t) {
-    self->writing_ = false;
-    self->out_writing_.clear();
-    if (ec) return self->Fail(0);
-    self->Write();
-  });
+  net::async_write(socket_, net::buffer(out_writing_),
+                   [self = shared_from_this()](boost::system::error_code ec, size_t) {
+                     self->writing_ = false;
+                     self->out_writing_.clear();
+                     if (ec) return self->Fail(0);
+                     self->Write();
+                   });
 }
 
 }  // namespace nanokit::bench

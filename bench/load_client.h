@@ -5,15 +5,14 @@
 // It answers pings and speaks just enough HTTP to upgrade. Not thread-safe:
 // all clients of a run live on one io_context run by one thread.
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 namespace nanokit::bench {
 
@@ -28,7 +27,8 @@ class LoadClient : public std::enable_shared_from_this<LoadClient> {
     std::function<void(LoadClient&, uint16_t close_code)> on_closed;
   };
 
-  LoadClient(boost::asio::io_context& ioc, Callbacks* callbacks, uint64_t id) : socket_(ioc), callbacks_(callbacks), id_(id) {}
+  LoadClient(boost::asio::io_context& ioc, Callbacks* callbacks, uint64_t id)
+      : socket_(ioc), callbacks_(callbacks), id_(id) {}
 
   uint64_t id() const { return id_; }
   bool open() const { return open_; }

@@ -12,7 +12,9 @@
 #include <iostream>
 
 #include "bench/fanout.h"
+#include "bench/idle.h"
 #include "bench/ingest.h"
+#include "bench/storm.h"
 #include "common/flags.h"
 
 namespace {
@@ -51,7 +53,8 @@ int RunIngestCommand(int argc, char** argv) {
   flags.Uint64("events", &options.events, "Events in all.");
   flags.Uint64("resources", &options.resources, "Resources each publisher's status updates cycle through.");
   flags.Uint64("window", &options.window, "Unacknowledged events per publisher at most.");
-  flags.Bool("durable", &options.durable, "The hub keeps its SQLite store (acknowledged = committed); else --in-memory.");
+  flags.Bool("durable", &options.durable,
+             "The hub keeps its SQLite store (acknowledged = committed); else --in-memory.");
   flags.String("hub-bin", &options.hub_binary, "The nanokit-hub to run.");
   flags.ParseOrExit(argc, argv, 2);
   if (publishers == 0 || publishers > 1024 || options.events < publishers || options.window == 0) {
@@ -73,7 +76,9 @@ struct TargetFlags {
     target.gateway_binary = FindBinary("nanokit-gateway", "ws_gateway");
     target.peers_dir = NANOKIT_SOURCE_DIR "/bench/peers";
     if (peers) {
-      flags.String("server", &server, "What to measure: nanokit (hub + gateway), ws (Node.js `ws` broadcast server) or nats (nats-server's WebSocket listener).");
+      flags.String("server", &server,
+                   "What to measure: nanokit (hub + gateway), ws (Node.js `ws` broadcast server) or nats "
+                   "(nats-server's WebSocket listener).");
       flags.String("peers-dir", &target.peers_dir, "Where ws-broadcast.mjs is.");
     }
     flags.Uint64("gateway-threads", &gateway_threads, "The gateway's --threads.");

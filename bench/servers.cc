@@ -13,11 +13,11 @@ namespace nanokit::bench {
 namespace {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& binary,
-                                                          const std::vector<std::string>& args,
-                                                          const std::string& dir, const std::string& name,
-                                                          std::string* address) {
+                                                          const std::vector<std::string>& args, const std::string& dir,
+                                                          const std::string& name, std::string* address) {
   auto process = ChildProcess::Start(binary, args, dir, absl::StrCat(dir, "/", name, ".log"));
-  if (!process.ok()) return absl::UnavailableError(absl::StrCat("cannot start ", binary, ": ", process.status().message()));
+  if (!process.ok())
+    return absl::UnavailableError(absl::StrCat("cannot start ", binary, ": ", process.status().message()));
   // The first line saying where it listens (a wrapper such as a profiler may
   // print its own lines first).
   auto line = (*process)->ReadLine(absl::Seconds(20));
@@ -56,8 +56,8 @@ absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_b
   if (!hub.ok()) return hub.status();
   servers->hub_ = *std::move(hub);
   if (!gateway_binary.empty()) {
-    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--hub", servers->hub_address_, "--token-file",
-                                     token_file};
+    std::vector<std::string> args = {"--listen",     "127.0.0.1:0", "--hub", servers->hub_address_,
+                                     "--token-file", token_file};
     args.insert(args.end(), gateway_flags.begin(), gateway_flags.end());
     auto gateway = StartServer(gateway_binary, args, servers->dir_, "gateway", &servers->gateway_address_);
     if (!gateway.ok()) return gateway.status();

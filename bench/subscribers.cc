@@ -2,9 +2,8 @@
 
 #include <sys/resource.h>
 
-#include <cstring>
-
 #include <boost/asio/steady_timer.hpp>
+#include <cstring>
 
 #include "absl/time/clock.h"
 
@@ -43,8 +42,8 @@ int64_t ParseTimestampNanos(const char* p, const char* end) {
   };
   auto literal = [&](char c) { return p < end && *p++ == c; };
   int64_t y, mo, d, h, mi, s;
-  if (!num(4, &y) || !literal('-') || !num(2, &mo) || !literal('-') || !num(2, &d) || !literal('T') ||
-      !num(2, &h) || !literal(':') || !num(2, &mi) || !literal(':') || !num(2, &s)) {
+  if (!num(4, &y) || !literal('-') || !num(2, &mo) || !literal('-') || !num(2, &d) || !literal('T') || !num(2, &h) ||
+      !literal(':') || !num(2, &mi) || !literal(':') || !num(2, &s)) {
     return -1;
   }
   int64_t nanos = 0;
@@ -107,8 +106,7 @@ absl::Status Subscribers::ConnectAll(uint64_t n, absl::Duration timeout, uint64_
   }
   if (subscribed_count_ < total) {
     return absl::DeadlineExceededError(absl::StrCat(subscribed_count_, " of ", total, " clients subscribed (",
-                                                    tally_.closed, " closed, last code ", tally_.last_close_code,
-                                                    ")"));
+                                                    tally_.closed, " closed, last code ", tally_.last_close_code, ")"));
   }
   return absl::OkStatus();
 }

@@ -4,12 +4,11 @@
 // batches, end-to-end latency from each event's emittedAt, closes, and who
 // is subscribed right now.
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <memory>
 #include <random>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -20,7 +19,7 @@
 namespace nanokit::bench {
 
 struct Tally {
-  uint64_t events = 0;   // "emittedAt" seen while measuring
+  uint64_t events = 0;    // "emittedAt" seen while measuring
   uint64_t messages = 0;  // WebSocket messages holding at least one
   uint64_t closed = 0;    // connections ended by the server or the network
   uint16_t last_close_code = 0;

@@ -2,16 +2,16 @@
 
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -131,13 +131,19 @@ class NatsSink : public SocketSink {
 
 }  // namespace
 
+int ReportFailure(const absl::Status& status) {
+  std::fprintf(stderr, "nanokit-bench: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
 std::string EventJson(const v1::Event& event) { return ToJson(EventToServerMessage(event)); }
 
 absl::StatusOr<ServerKind> ParseServerKind(std::string_view name) {
   if (name == "nanokit") return ServerKind::kNanokit;
   if (name == "ws") return ServerKind::kNodeWs;
   if (name == "nats") return ServerKind::kNats;
-  return absl::InvalidArgumentError(absl::StrCat("unknown server \"", std::string(name), "\"; expected nanokit, ws or nats"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown server \"", std::string(name), "\"; expected nanokit, ws or nats"));
 }
 
 std::string_view ServerKindName(ServerKind kind) {
@@ -163,7 +169,8 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Start(ServerKind kind, const Tar
     target->servers_ = *std::move(servers);
     ws_address = target->servers_->gateway_address();
     plan.path = "/ws";
-    plan.headers = absl::StrCat("Sec-WebSocket-Protocol: nanokit.v1, nanokit.bearer.", target->servers_->token(), "\r\n");
+    plan.headers =
+        absl::StrCat("Sec-WebSocket-Protocol: nanokit.v1, nanokit.bearer.", target->servers_->token(), "\r\n");
     plan.hello = R"({"type":"subscribe","project":"bench"})";
   } else {
     char dir_template[] = "/tmp/nanokit-bench-peer-XXXXXX";
@@ -185,7 +192,8 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Start(ServerKind kind, const Tar
       plan.path = "/";
     } else {
       const std::string nats = OnPath("nats-server").empty() ? "/usr/sbin/nats-server" : OnPath("nats-server");
-      if (access(nats.c_str(), X_OK) != 0) return absl::UnavailableError("nats-server is not installed (apt-get install nats-server)");
+      if (access(nats.c_str(), X_OK) != 0)
+        return absl::UnavailableError("nats-server is not installed (apt-get install nats-server)");
       const std::string conf = target->dir_ + "/nats.conf";
       std::ofstream(conf) << "listen: \"127.0.0.1:-1\"\nports_file_dir: \"" << target->dir_
                           << "\"\nwebsocket {\n  listen: \"127.0.0.1:-1\"\n  no_tls: true\n}\n";

@@ -7,12 +7,11 @@
 
 #include <sys/types.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -75,11 +74,14 @@ class Target {
   Target() = default;
   ServerKind kind_ = ServerKind::kNanokit;
   ClientPlan plan_;
-  std::unique_ptr<Servers> servers_;   // kNanokit
+  std::unique_ptr<Servers> servers_;    // kNanokit
   std::unique_ptr<ChildProcess> peer_;  // kNodeWs, kNats
   std::string dir_;
   std::string publish_address_;  // peers: host:port the sink connects to
 };
+
+// Prints "nanokit-bench: <message>" on stderr; returns the exit code, 1.
+int ReportFailure(const absl::Status& status);
 
 // The event as our gateway's JSON (what the peers are sent to fan out).
 std::string EventJson(const bridge::v1::Event& event);

@@ -366,7 +366,8 @@ void ProjectChannel::DeliverFeed(Feed& feed) {
   deliver_run();
   const auto end = std::chrono::steady_clock::now();
   const auto took = end - start;
-  feed.not_before = took < kPaceAbove ? end : end + std::min<std::chrono::steady_clock::duration>(kPacing * took, kMaxDelay);
+  using Duration = std::chrono::steady_clock::duration;
+  feed.not_before = took < kPaceAbove ? end : end + std::min<Duration>(kPacing * took, kMaxDelay);
 }
 
 v1::ProjectLiveness ProjectChannel::LivenessLocked() const {
