@@ -4,6 +4,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include <atomic>
+#include <thread>
+
 #include "core_client/hub_publisher.h"
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
 #include "tests/support/client_state.h"
@@ -190,6 +193,34 @@ TEST_F(FlowTest, ABigBacklogLeavesInBatchesOfAtMost256InOrder) {
   EXPECT_GE(frames.size(), 3u);
   EXPECT_LE(frames.size(), 4u);
   EXPECT_EQ(state.project("demo").resource_count(), 700u);
+}
+
+TEST_F(FlowTest, ClientsJoiningDuringAFloodGetEachChangeAfterTheirReplyOnceAndInOrder) {
+  // A subscriber's reply travels in its shard's feed with the chunks: none
+  // may come before it, be skipped or come twice (ClientState rejects a seq
+  // that does not increase), whichever shard and pacing.
+  Start();
+  core::ActivityManager activity("demo");
+  core::HubPublisher publisher(PublisherOptions());
+  publisher.Attach(&activity);
+  std::atomic<bool> done{false};
+  std::thread core([&] {
+    for (int i = 0; !done.load(); ++i) {
+      activity.SetStatus("svc" + std::to_string(i % 50), i % 2 ? v1::HEALTHY : v1::DEPLOYING, std::to_string(i));
+      if (i % 20 == 0) absl::SleepFor(absl::Milliseconds(1));
+    }
+  });
+  std::vector<ClientState> states(8);
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (ClientState& state : states) {
+    clients.push_back(Subscribe(&state));
+    absl::SleepFor(absl::Milliseconds(30));
+  }
+  done = true;
+  core.join();
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
+  for (size_t i = 0; i < clients.size(); ++i) Converge(*clients[i], states[i]);
+  EXPECT_EQ(states.back().project("demo").resource_count(), 50u);
 }
 
 TEST_F(FlowTest, AClientThatStopsReadingLosesOldLogLinesAndIsToldHowMany) {
