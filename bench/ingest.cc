@@ -38,9 +38,9 @@ struct PublisherResult {
 
 // events: made before the clock starts, so that the load tool spends its
 // CPU on publishing them, not on formatting strings.
-void RunPublisher(const core::HubPublisherOptions& options, std::vector<v1::Event>* events, const IngestOptions& bench,
+void RunPublisher(const client::HubPublisherOptions& options, std::vector<v1::Event>* events, const IngestOptions& bench,
                   PublisherResult* result) {
-  core::HubPublisher publisher(options);
+  client::HubPublisher publisher(options);
   const uint64_t count = events->size();
   std::vector<int64_t> sent_at(count);
   uint64_t acked = 0;
@@ -77,7 +77,7 @@ int RunIngest(const IngestOptions& options) {
   const std::string address = (*servers)->hub_address();
   const std::string token = (*servers)->token();
 
-  core::HubPublisherOptions publisher_options;
+  client::HubPublisherOptions publisher_options;
   publisher_options.target = address;
   publisher_options.token = token;
   const uint64_t per_publisher = options.events / static_cast<uint64_t>(options.publishers);
@@ -96,7 +96,7 @@ int RunIngest(const IngestOptions& options) {
   const double own_before = OwnCpuSeconds();
   const absl::Time start = absl::Now();
   for (int p = 0; p < options.publishers; ++p) {
-    core::HubPublisherOptions o = publisher_options;
+    client::HubPublisherOptions o = publisher_options;
     o.source = absl::StrCat("bench-", p);
     threads.emplace_back(RunPublisher, o, &events[static_cast<size_t>(p)], std::cref(options),
                          &results[static_cast<size_t>(p)]);

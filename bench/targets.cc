@@ -51,12 +51,12 @@ absl::StatusOr<tcp::endpoint> Endpoint(const std::string& host_port) {
 
 class HubSink : public EventSink {
  public:
-  explicit HubSink(core::HubPublisherOptions options) : publisher_(std::move(options)) {}
+  explicit HubSink(client::HubPublisherOptions options) : publisher_(std::move(options)) {}
   void Publish(v1::Event event) override { publisher_.Publish(std::move(event)); }
   bool Flush(absl::Duration timeout) override { return publisher_.Flush(timeout); }
 
  private:
-  core::HubPublisher publisher_;
+  client::HubPublisher publisher_;
 };
 
 // A blocking TCP connection: the peers' publisher writes as it goes.
@@ -260,7 +260,7 @@ bool Target::IsSubscribedBy(std::string_view message) const {
 absl::StatusOr<std::unique_ptr<EventSink>> Target::NewSink() {
   switch (kind_) {
     case ServerKind::kNanokit: {
-      core::HubPublisherOptions options;
+      client::HubPublisherOptions options;
       options.target = servers_->hub_address();
       options.token = servers_->token();
       options.source = "bench-core";

@@ -57,10 +57,10 @@ int RunDemo(int argc, char** argv) {
   });
   signal_waiter.detach();
 
-  core::ActivityManager activity(connection.project);
-  core::HubPublisherOptions options = connection.PublisherOptionsOrExit("nanokit demo");
+  client::ActivityManager activity(connection.project);
+  client::HubPublisherOptions options = connection.PublisherOptionsOrExit("nanokit demo");
   const std::string token = options.token;
-  core::HubPublisher publisher(std::move(options));
+  client::HubPublisher publisher(std::move(options));
   publisher.Attach(&activity);
   if (!gateway.empty()) {
     // The link carries the token in its fragment, which a browser never

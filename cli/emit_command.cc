@@ -4,6 +4,7 @@
 #include "cli/hub_connection.h"
 #include "common/clock.h"
 #include "common/validate.h"
+#include "protocol/names.h"
 #include "core_client/activity_manager.h"
 
 namespace nanokit::cli {
@@ -57,7 +58,7 @@ int RunEmit(int argc, char** argv) {
   v1::Event event;
   event.set_project(connection.project);
   if (what == "status" || what == "remove") {
-    if (!IsValidResourceId(resource)) return Usage("--resource: missing or invalid");
+    if (!protocol::IsValidResourceId(resource)) return Usage(std::string("--resource: ") + std::string(protocol::kResourceIdRule));
     v1::StatusUpdate* update = event.mutable_status_update();
     update->set_resource_id(resource);
     if (what == "remove") {
@@ -72,7 +73,7 @@ int RunEmit(int argc, char** argv) {
       update->set_kind(kind);
     }
   } else if (what == "log") {
-    if (!IsValidResourceId(resource)) return Usage("--resource: missing or invalid");
+    if (!protocol::IsValidResourceId(resource)) return Usage(std::string("--resource: ") + std::string(protocol::kResourceIdRule));
     if (args.empty()) return Usage("log: give at least one LINE");
     v1::LogStream* logs = event.mutable_log_stream();
     logs->set_resource_id(resource);
@@ -105,7 +106,7 @@ int RunEmit(int argc, char** argv) {
   if (auto status = ValidatePublishedEvent(event); !status.ok()) return Usage(std::string(status.message()));
   *event.mutable_emitted_at() = NowTimestamp();
 
-  core::HubPublisher publisher(connection.PublisherOptionsOrExit("nanokit emit"));
+  client::HubPublisher publisher(connection.PublisherOptionsOrExit("nanokit emit"));
   publisher.Publish(std::move(event));
   if (!publisher.Flush(timeout)) {
     std::cerr << "nanokit emit: the hub at " << connection.hub << " did not acknowledge within "

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "common/token.h"
-#include "common/validate.h"
+#include "protocol/names.h"
 
 namespace nanokit::cli {
 
@@ -16,13 +16,12 @@ void HubConnectionFlags::Register(FlagSet& flags) {
   flags.String("source", &source, "Name of this publisher; default HOST/PID/RANDOM.");
 }
 
-core::HubPublisherOptions HubConnectionFlags::PublisherOptionsOrExit(const char* program) const {
-  if (!IsValidProjectName(project)) {
-    std::cerr << program << ": --project: \"" << project << "\" is not a valid project name ([A-Za-z0-9._-], up to 128)"
-              << std::endl;
+client::HubPublisherOptions HubConnectionFlags::PublisherOptionsOrExit(const char* program) const {
+  if (auto status = protocol::CheckProjectName(project); !status.ok()) {
+    std::cerr << program << ": --project: " << status.message() << std::endl;
     std::exit(2);
   }
-  core::HubPublisherOptions options;
+  client::HubPublisherOptions options;
   options.target = hub;
   options.source = source;
   if (!insecure_no_auth) {

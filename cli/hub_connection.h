@@ -18,7 +18,7 @@ struct HubConnectionFlags {
 
   void Register(FlagSet& flags);
   // Reads the token; on failure prints one line naming the file and exits 2.
-  core::HubPublisherOptions PublisherOptionsOrExit(const char* program) const;
+  client::HubPublisherOptions PublisherOptionsOrExit(const char* program) const;
 };
 
 }  // namespace nanokit::cli

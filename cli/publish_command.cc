@@ -39,7 +39,7 @@ int RunPublish(int argc, char** argv) {
     return 2;
   }
 
-  core::HubPublisher publisher(connection.PublisherOptionsOrExit("nanokit publish"));
+  client::HubPublisher publisher(connection.PublisherOptionsOrExit("nanokit publish"));
   std::string line;
   uint64_t line_number = 0, published = 0;
   google::protobuf::util::JsonParseOptions parse_options;

@@ -27,7 +27,7 @@ int RunSnapshot(int argc, char** argv) {
     std::cerr << "nanokit snapshot: unexpected argument \"" << args[0] << "\"" << std::endl;
     return 2;
   }
-  core::HubPublisherOptions options = connection.PublisherOptionsOrExit("nanokit snapshot");
+  client::HubPublisherOptions options = connection.PublisherOptionsOrExit("nanokit snapshot");
 
   auto stub = v1::WatchService::NewStub(CreateHubChannel(options.target, 256 * 1024 * 1024));
   grpc::ClientContext context;

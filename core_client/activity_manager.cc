@@ -4,7 +4,7 @@
 
 #include "common/clock.h"
 
-namespace nanokit::core {
+namespace nanokit::client {
 
 namespace v1 = nanokit::bridge::v1;
 
@@ -95,4 +95,4 @@ std::optional<v1::Status> ActivityManager::StatusOf(const std::string& resource_
   return it->second.status;
 }
 
-}  // namespace nanokit::core
+}  // namespace nanokit::client

@@ -13,7 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "nanokit/bridge/v1/events.pb.h"
 
-namespace nanokit::core {
+namespace nanokit::client {
 
 class ActivityManager {
  public:
@@ -58,4 +58,4 @@ class ActivityManager {
   int next_listener_id_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
-}  // namespace nanokit::core
+}  // namespace nanokit::client

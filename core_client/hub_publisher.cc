@@ -4,15 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <random>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/hub_channel.h"
 #include "common/log.h"
+#include "protocol/backoff.h"
 
-namespace nanokit::core {
+namespace nanokit::client {
 
 namespace v1 = nanokit::bridge::v1;
 
@@ -128,7 +127,9 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
 };
 
 HubPublisher::HubPublisher(HubPublisherOptions options)
-    : options_(std::move(options)), source_(options_.source.empty() ? DefaultSourceName() : options_.source) {
+    : options_(std::move(options)),
+      source_(options_.source.empty() ? DefaultSourceName() : options_.source),
+      buffer_(options_.max_buffer_bytes) {
   channel_ = CreateHubChannel(options_.target);
   stub_ = v1::IngestService::NewStub(channel_);
   runner_ = std::thread([this] { Run(); });
@@ -172,76 +173,9 @@ void HubPublisher::Publish(v1::Event event) {
     event.set_source(source_);
     event.set_source_seq(next_source_seq_++);
     event.clear_seq();
-    if (event.has_log_stream()) {
-      // Lines this resource lost to an earlier overflow are told here.
-      auto it = pending_dropped_lines_.find(ResourceKey(event.project(), event.log_stream().resource_id()));
-      if (it != pending_dropped_lines_.end()) {
-        event.mutable_log_stream()->set_dropped_lines(event.log_stream().dropped_lines() + it->second);
-        pending_dropped_lines_.erase(it);
-      }
-    }
-    buffered_bytes_ += event.ByteSizeLong();
-    unacked_.push_back(std::move(event));
-    if (buffered_bytes_ > options_.max_buffer_bytes) ShrinkBufferLocked();
+    buffer_.Push(std::move(event));
   }
   MaybeWrite();
-}
-
-std::string HubPublisher::ResourceKey(const std::string& project, const std::string& resource_id) {
-  return absl::StrCat(project, "\n", resource_id);
-}
-
-void HubPublisher::ShrinkBufferLocked() {
-  // Only what has not been sent on the current stream may change; during an
-  // outage that is everything unacknowledged.
-  auto unsent = std::upper_bound(unacked_.begin(), unacked_.end(), sent_upto_,
-                                 [](uint64_t seq, const v1::Event& e) { return seq < e.source_seq(); });
-  const size_t first = static_cast<size_t>(unsent - unacked_.begin());
-
-  // 1. Conflate: of the unsent status updates of a resource only the newest
-  //    matters, so the final status of every resource survives any outage.
-  absl::flat_hash_set<std::string> newer_status;
-  std::vector<bool> keep(unacked_.size(), true);
-  for (size_t i = unacked_.size(); i-- > first;) {
-    const v1::Event& e = unacked_[i];
-    if (!e.has_status_update()) continue;
-    if (!newer_status.insert(ResourceKey(e.project(), e.status_update().resource_id())).second) {
-      keep[i] = false;
-      buffered_bytes_ -= e.ByteSizeLong();
-      ++dropped_;
-    }
-  }
-  // 2. Then the oldest unsent log lines go, counted per resource; the next
-  //    log_stream of that resource that is kept carries the count. Shrink
-  //    to three quarters so this does not run on every publish.
-  const size_t target = options_.max_buffer_bytes / 4 * 3;
-  absl::flat_hash_map<std::string, uint64_t> dropped_lines;
-  for (size_t i = first; i + 1 < unacked_.size() && buffered_bytes_ > target; ++i) {
-    v1::Event& e = unacked_[i];
-    if (!keep[i] || !e.has_log_stream()) continue;
-    dropped_lines[ResourceKey(e.project(), e.log_stream().resource_id())] +=
-        static_cast<uint64_t>(e.log_stream().lines_size()) + e.log_stream().dropped_lines();
-    keep[i] = false;
-    buffered_bytes_ -= e.ByteSizeLong();
-    ++dropped_;
-  }
-  std::deque<v1::Event> kept;
-  for (size_t i = 0; i < unacked_.size(); ++i) {
-    if (!keep[i]) continue;
-    v1::Event& e = unacked_[i];
-    if (e.has_log_stream() && !dropped_lines.empty()) {
-      auto it = dropped_lines.find(ResourceKey(e.project(), e.log_stream().resource_id()));
-      if (it != dropped_lines.end()) {
-        buffered_bytes_ -= e.ByteSizeLong();
-        e.mutable_log_stream()->set_dropped_lines(e.log_stream().dropped_lines() + it->second);
-        buffered_bytes_ += e.ByteSizeLong();
-        dropped_lines.erase(it);
-      }
-    }
-    kept.push_back(std::move(e));
-  }
-  unacked_ = std::move(kept);
-  for (auto& [key, lines] : dropped_lines) pending_dropped_lines_[key] += lines;
 }
 
 void HubPublisher::MaybeWrite() {
@@ -262,16 +196,7 @@ bool HubPublisher::PrepareWriteLocked(v1::PublishRequest* request, bool first) {
     for (const std::string& project : projects_) request->add_projects(project);
     projects_changed_ = false;
   }
-  auto it = std::upper_bound(unacked_.begin(), unacked_.end(), sent_upto_,
-                             [](uint64_t seq, const v1::Event& e) { return seq < e.source_seq(); });
-  size_t bytes = 0;
-  for (; it != unacked_.end() && static_cast<size_t>(request->events_size()) < options_.max_batch_events &&
-         bytes < options_.max_batch_bytes;
-       ++it) {
-    bytes += it->ByteSizeLong();
-    *request->add_events() = *it;
-    sent_upto_ = it->source_seq();
-  }
+  buffer_.TakeBatch(options_.max_batch_events, options_.max_batch_bytes, request);
   return first || request->events_size() > 0 || request->projects_size() > 0;
 }
 
@@ -284,10 +209,7 @@ void HubPublisher::OnAck(uint64_t acked) {
   }
   stream_acked_ = true;
   acked_ = std::max(acked_, acked);
-  while (!unacked_.empty() && unacked_.front().source_seq() <= acked_) {
-    buffered_bytes_ -= unacked_.front().ByteSizeLong();
-    unacked_.pop_front();
-  }
+  buffer_.Acknowledge(acked_);
 }
 
 void HubPublisher::OnStreamDeleted() {
@@ -301,7 +223,7 @@ void HubPublisher::OnStreamDone(const grpc::Status& status) {
   stream_deleting_ = true;
   connected_ = false;
   // Everything not acknowledged goes out again on the next stream.
-  sent_upto_ = acked_;
+  buffer_.Rewind();
   std::string error = absl::StrCat(status.error_code(), " ", status.error_message());
   if (!stopping_ && error != last_error_) {
     log::Warn("publisher source=", source_, " stream to ", options_.target, " ended: ", status.error_message(),
@@ -311,41 +233,49 @@ void HubPublisher::OnStreamDone(const grpc::Status& status) {
 }
 
 void HubPublisher::Run() {
-  std::mt19937_64 rng(std::random_device{}());
-  absl::Duration backoff = options_.initial_backoff;
-  absl::MutexLock lock(&mu_);
-  while (!stopping_) {
-    auto* stream = new Stream(this, options_.token);
-    stream_ = stream;
-    stream_acked_ = false;
-    mu_.Unlock();
+  protocol::Backoff backoff(options_.initial_backoff, options_.max_backoff);
+  while (true) {
+    Stream* stream = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      stream = new Stream(this, options_.token);
+      stream_ = stream;
+      stream_acked_ = false;
+    }
     stream->Start();
     MaybeWrite();
-    mu_.Lock();
-    auto ended_or_stopping = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stream_ != stream || stopping_;
-    };
-    mu_.Await(absl::Condition(&ended_or_stopping));
-    if (stream_ == stream) {  // stopping: cancel, then wait for OnDone
-      const bool held = stream->HoldForCancelLocked();
-      mu_.Unlock();
+
+    bool stopping = false;
+    bool held = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ended_or_stopping = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stream_ != stream || stopping_;
+      };
+      mu_.Await(absl::Condition(&ended_or_stopping));
+      // Still current means stopping: cancel it, then wait for OnDone. A
+      // stream already ending on its own is not touched.
+      stopping = stream_ == stream;
+      if (stopping) held = stream->HoldForCancelLocked();
+    }
+    if (stopping) {
       if (held) stream->FinishCancel();
-      mu_.Lock();
+      absl::MutexLock lock(&mu_);
       auto ended = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stream_ != stream && !stream_deleting_;
       };
       mu_.Await(absl::Condition(&ended));
-      break;
+      return;
     }
+
+    absl::MutexLock lock(&mu_);
     // It ended on its own: let its deletion finish before anything else.
     auto deleted = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !stream_deleting_; };
     mu_.Await(absl::Condition(&deleted));
     // A stream that got acknowledgements was healthy: start over quickly.
-    if (stream_acked_) backoff = options_.initial_backoff;
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    absl::Duration wait = backoff * jitter(rng);
-    backoff = std::min(backoff * 2, options_.max_backoff);
-    mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
+    if (stream_acked_) backoff.Reset();
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), backoff.Next());
   }
 }
 
@@ -362,10 +292,10 @@ HubPublisher::Stats HubPublisher::stats() const {
   Stats stats;
   stats.published = next_source_seq_ - 1;
   stats.acknowledged = acked_;
-  stats.dropped = dropped_;
+  stats.dropped = buffer_.dropped();
   stats.connected = connected_;
-  stats.buffered_bytes = buffered_bytes_;
+  stats.buffered_bytes = buffer_.bytes();
   return stats;
 }
 
-}  // namespace nanokit::core
+}  // namespace nanokit::client

@@ -8,7 +8,6 @@
 // already accepted, by source_seq).
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,13 +15,13 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core_client/activity_manager.h"
+#include "core_client/publish_buffer.h"
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
 
-namespace nanokit::core {
+namespace nanokit::client {
 
 struct HubPublisherOptions {
   std::string target = "127.0.0.1:7700";
@@ -82,10 +81,6 @@ class HubPublisher {
   // Fills request with the next events to send on stream; false if none.
   bool PrepareWriteLocked(bridge::v1::PublishRequest* request, bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAck(uint64_t acked);
-  // Over the buffer bound: conflates unsent status updates, then drops the
-  // oldest unsent log lines and counts them.
-  void ShrinkBufferLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  static std::string ResourceKey(const std::string& project, const std::string& resource_id);
   // The current stream has ended and is about to be deleted; then it is.
   void OnStreamDone(const grpc::Status& status);
   void OnStreamDeleted();
@@ -98,16 +93,10 @@ class HubPublisher {
   mutable absl::Mutex mu_;
   std::vector<std::string> projects_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<ActivityManager*, int>> attached_ ABSL_GUARDED_BY(mu_);
-  // Published, not yet acknowledged, in source_seq order.
-  std::deque<bridge::v1::Event> unacked_ ABSL_GUARDED_BY(mu_);
-  size_t buffered_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Published, not yet acknowledged.
+  PublishBuffer buffer_ ABSL_GUARDED_BY(mu_);
   uint64_t next_source_seq_ ABSL_GUARDED_BY(mu_) = 1;
   uint64_t acked_ ABSL_GUARDED_BY(mu_) = 0;
-  // Highest source_seq written on the current stream.
-  uint64_t sent_upto_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t dropped_ ABSL_GUARDED_BY(mu_) = 0;
-  // Log lines dropped for a resource none of whose log events survived.
-  absl::flat_hash_map<std::string, uint64_t> pending_dropped_lines_ ABSL_GUARDED_BY(mu_);
   bool projects_changed_ ABSL_GUARDED_BY(mu_) = false;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   // The last stream is being deleted: no new one yet, no destruction.
@@ -123,4 +112,4 @@ class HubPublisher {
 // HOST/PID/8 random hex digits: unique per process, readable in logs.
 std::string DefaultSourceName();
 
-}  // namespace nanokit::core
+}  // namespace nanokit::client

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "common/log.h"
 #include "common/validate.h"
+#include "protocol/names.h"
 
 namespace nanokit::hub {
 
@@ -75,9 +76,7 @@ void Hub::TickHeartbeats() {
 }
 
 absl::StatusOr<std::shared_ptr<Project>> Hub::GetOrCreateProject(const std::string& name) {
-  if (!IsValidProjectName(name)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid project name \"", name.substr(0, 64), "\""));
-  }
+  if (auto status = protocol::CheckProjectName(name); !status.ok()) return status;
   absl::MutexLock lock(&projects_mu_);
   auto it = projects_.find(name);
   if (it != projects_.end()) return it->second;
@@ -96,9 +95,7 @@ std::shared_ptr<Project> Hub::FindProject(const std::string& name) const {
 }
 
 absl::StatusOr<v1::ProjectSnapshot> Hub::Snapshot(const std::string& name) const {
-  if (!IsValidProjectName(name)) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid project name \"", name.substr(0, 64), "\""));
-  }
+  if (auto status = protocol::CheckProjectName(name); !status.ok()) return status;
   if (auto project = FindProject(name)) return project->Snapshot();
   v1::ProjectSnapshot empty;
   empty.set_project(name);

@@ -12,12 +12,14 @@ Project::Project(std::string name, std::string epoch, ProjectOptions options)
     : name_(std::move(name)),
       options_(options),
       state_(name_, std::move(epoch), options.log_lines_per_resource),
+      history_(options.history_events, options.history_bytes),
       core_changed_at_(absl::Now()) {}
 
 Project::Project(std::string name, StoredProject stored, ProjectOptions options)
     : name_(std::move(name)),
       options_(options),
       state_(name_, stored.epoch, options.log_lines_per_resource),
+      history_(options.history_events, options.history_bytes),
       core_changed_at_(absl::Now()) {
   absl::MutexLock lock(&mu_);
   RestoreLocked(std::move(stored));
@@ -26,8 +28,7 @@ Project::Project(std::string name, StoredProject stored, ProjectOptions options)
 void Project::RestoreLocked(StoredProject stored) {
   state_ = stored.snapshot ? ProjectState::FromSnapshot(*stored.snapshot, options_.log_lines_per_resource)
                            : ProjectState(name_, stored.epoch, options_.log_lines_per_resource);
-  history_.clear();
-  history_bytes_ = 0;
+  history_.Clear();
   for (v1::Event& event : stored.events) {
     if (event.seq() > state_.seq()) state_.Apply(event);
     RememberLocked(std::make_shared<const v1::Event>(std::move(event)));
@@ -35,13 +36,9 @@ void Project::RestoreLocked(StoredProject stored) {
 }
 
 void Project::RememberLocked(std::shared_ptr<const v1::Event> event) {
-  history_bytes_ += event->ByteSizeLong();
-  history_.push_back(std::move(event));
-  while (!history_.empty() &&
-         (history_.size() > options_.history_events || history_bytes_ > options_.history_bytes)) {
-    history_bytes_ -= history_.front()->GetCachedSize();  // computed when it came in
-    history_.pop_front();
-  }
+  const uint64_t seq = event->seq();
+  const size_t bytes = event->ByteSizeLong();
+  history_.Append(seq, bytes, std::move(event));
 }
 
 Project::Append::Append(Project* project, std::vector<v1::Event> events) : project_(project) {
@@ -111,12 +108,7 @@ std::vector<std::shared_ptr<const v1::Event>> Project::AppendAndPublish(std::vec
 void Project::Watch(WatchSink* sink, const std::string& epoch, uint64_t after_seq) {
   absl::MutexLock lock(&mu_);
   watchers_.push_back(sink);
-  const uint64_t seq = state_.seq();
-  // The history holds seqs [oldest, seq]; a watcher at after_seq needs
-  // after_seq + 1 onwards.
-  const uint64_t oldest = history_.empty() ? seq + 1 : history_.front()->seq();
-  const bool can_resume = !epoch.empty() && epoch == state_.epoch() && after_seq <= seq && after_seq + 1 >= oldest;
-  if (!can_resume) {
+  if (!history_.CanResume(epoch, after_seq, state_.epoch(), state_.seq())) {
     auto response = std::make_shared<v1::WatchResponse>();
     *response->mutable_snapshot() = SnapshotLocked();
     sink->Resync(std::move(response));
@@ -124,12 +116,11 @@ void Project::Watch(WatchSink* sink, const std::string& epoch, uint64_t after_se
   }
   // Resuming: the missed events (possibly none), then a heartbeat, so the
   // watcher always gets a first response and learns the core's liveness.
-  auto it = std::upper_bound(history_.begin(), history_.end(), after_seq,
-                             [](uint64_t s, const auto& e) { return s < e->seq(); });
+  auto it = history_.After(after_seq);
   while (it != history_.end()) {
     auto batch = std::make_shared<v1::WatchResponse>();
     for (size_t n = 0; n < options_.replay_batch_events && it != history_.end(); ++n, ++it) {
-      *batch->mutable_events()->add_events() = **it;
+      *batch->mutable_events()->add_events() = *it->value;
     }
     if (!sink->Deliver(batch)) {
       auto response = std::make_shared<v1::WatchResponse>();

@@ -4,7 +4,6 @@
 // its core is connected. Thread-safe.
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +14,7 @@
 #include "common/project_state.h"
 #include "hub/store.h"
 #include "hub/watch_sink.h"
+#include "protocol/resume_window.h"
 #include "nanokit/bridge/v1/events.pb.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 
@@ -104,8 +104,7 @@ class Project {
 
   mutable absl::Mutex mu_;
   ProjectState state_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::shared_ptr<const bridge::v1::Event>> history_ ABSL_GUARDED_BY(mu_);
-  size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  protocol::ResumeWindow<std::shared_ptr<const bridge::v1::Event>> history_ ABSL_GUARDED_BY(mu_);
   std::vector<WatchSink*> watchers_ ABSL_GUARDED_BY(mu_);
   int core_connections_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time core_changed_at_ ABSL_GUARDED_BY(mu_);

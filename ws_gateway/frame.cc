@@ -2,9 +2,10 @@
 
 #include <algorithm>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/server_message.h"
+#include "protocol/conflation.h"
+#include "protocol/resource_key.h"
 
 namespace nanokit::gateway {
 
@@ -24,6 +25,7 @@ Frame EncodeJson(std::string json, const v1::ServerMessage& header) {
       frame->kind = EncodedMessage::Kind::kLogStream;
       frame->resource_id = header.log_stream().resource_id();
       frame->log_lines = static_cast<uint64_t>(header.log_stream().lines_size());
+      frame->log_dropped_lines = header.log_stream().dropped_lines();
       break;
     case v1::ServerMessage::kHeartbeat:
       frame->kind = EncodedMessage::Kind::kHeartbeat;
@@ -34,13 +36,13 @@ Frame EncodeJson(std::string json, const v1::ServerMessage& header) {
   switch (frame->kind) {
     case EncodedMessage::Kind::kStatusUpdate:
     case EncodedMessage::Kind::kRemoval:
-      frame->conflation_key = absl::StrCat("s", frame->project, "\n", frame->resource_id);
+      frame->conflation_key = absl::StrCat("s", protocol::ResourceKey(frame->project, frame->resource_id));
       break;
     case EncodedMessage::Kind::kHeartbeat:
       frame->conflation_key = absl::StrCat("h", frame->project);
       break;
     case EncodedMessage::Kind::kLogStream:
-      frame->log_key = absl::StrCat(frame->project, "\n", frame->resource_id);
+      frame->log_key = protocol::ResourceKey(frame->project, frame->resource_id);
       break;
     case EncodedMessage::Kind::kOther:
       break;
@@ -51,16 +53,15 @@ Frame EncodeJson(std::string json, const v1::ServerMessage& header) {
 Frame EncodeMessage(const v1::ServerMessage& message) { return EncodeJson(ToJson(message), message); }
 
 void Conflate(std::vector<Frame>& frames) {
-  // Walks backwards: the first frame met per key is the newest. Any newer
-  // frame of the key (status, removal or heartbeat) supersedes a status or a
-  // heartbeat; a removal is always kept.
-  absl::flat_hash_set<std::string_view> newer;
+  // Newest first, as the rule wants them.
+  protocol::Conflator conflator;
   bool dropped = false;
   for (size_t i = frames.size(); i-- > 0;) {
     const EncodedMessage& frame = *frames[i];
     if (frame.conflation_key.empty()) continue;
-    const bool seen = !newer.insert(frame.conflation_key).second;
-    if (seen && frame.kind != EncodedMessage::Kind::kRemoval) {
+    const auto kind = frame.kind == EncodedMessage::Kind::kRemoval ? protocol::UpdateKind::kRemoval
+                                                                   : protocol::UpdateKind::kLatestWins;
+    if (conflator.Superseded(frame.conflation_key, kind)) {
       frames[i] = nullptr;
       dropped = true;
     }

@@ -26,7 +26,8 @@ struct EncodedMessage {
   Kind kind = Kind::kOther;
   std::string project;
   std::string resource_id;  // status_update and log_stream
-  uint64_t log_lines = 0;   // log_stream
+  uint64_t log_lines = 0;          // log_stream: its lines
+  uint64_t log_dropped_lines = 0;  // log_stream: the dropped lines it tells of
   // Computed once here, not per connection: what a connection conflates on
   // ("s" project \n resource for a status or removal, "h" project for a
   // heartbeat, empty for the rest), and, for log_stream, the resource whose
@@ -56,11 +57,10 @@ struct FrameChunk {
 };
 using Chunk = std::shared_ptr<const FrameChunk>;
 
-// Drops what a newer frame in the same run makes pointless to send: an older
-// status of the same resource (the newest stays, at its own place), an older
-// heartbeat of the same project. A removal supersedes the statuses before it
-// and is never superseded itself: a status after it starts a new resource,
-// and merging across the removal would bring the old resource's logs back.
+// Drops what a newer frame in the same run makes pointless to send (the
+// rule of protocol/conflation.h): an older status of the same resource (the
+// newest stays, at its own place), an older heartbeat of the same project;
+// never a removal.
 void Conflate(std::vector<Frame>& frames);
 
 // frames (non-null, in order) as chunks of at most kMaxBatchMessages.

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
-#include "common/validate.h"
+#include "protocol/names.h"
 #include "ws_gateway/listener.h"
 #include "ws_gateway/websocket_session.h"
 
@@ -84,7 +84,7 @@ void Gateway::Shutdown() {
 }
 
 absl::StatusOr<std::shared_ptr<ProjectChannel>> Gateway::Channel(const std::string& project) {
-  if (!IsValidProjectName(project)) return absl::InvalidArgumentError("invalid project name");
+  if (auto status = protocol::CheckProjectName(project); !status.ok()) return status;
   std::shared_ptr<ProjectChannel> channel;
   {
     absl::MutexLock lock(&mu_);

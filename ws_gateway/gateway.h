@@ -22,6 +22,7 @@
 #include "common/token.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/hub_link.h"
+#include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_channel.h"
 #include "ws_gateway/static_files.h"
 
@@ -44,13 +45,11 @@ struct GatewayOptions {
   absl::Duration idle_timeout = absl::Seconds(30);
   // Shards: one io_context and one thread each.
   int threads = 2;
-  // Per connection: the outbound queue's bounds. Past either the connection
-  // is closed (1013) and the dashboard resumes when it comes back.
-  size_t max_queued_bytes = 16 * 1024 * 1024;
-  size_t max_queued_messages = 100000;
-  // Per connection: log bytes waiting; past it the oldest lines are dropped
-  // and the next log_stream of that resource says how many.
-  size_t max_queued_log_bytes = 1024 * 1024;
+  // Per connection, what may wait for its socket (ws_gateway/outbound_queue.h):
+  // past the byte or message bound the connection is closed (1013) and the
+  // dashboard resumes when it comes back; past the log bound the oldest lines
+  // are dropped and the next log_stream of that resource says how many.
+  OutboundLimits outbound;
   // A connection whose write has not completed within this is closed (1013).
   absl::Duration write_timeout = absl::Seconds(30);
   size_t max_message_bytes = 64 * 1024;  // inbound frames

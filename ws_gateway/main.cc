@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> allowed_origins;
   gateway::GatewayOptions options;
   uint64_t threads = 2;
-  uint64_t max_queued_bytes = options.max_queued_bytes;
-  uint64_t max_log_bytes = options.max_queued_log_bytes;
+  uint64_t max_queued_bytes = options.outbound.max_bytes;
+  uint64_t max_log_bytes = options.outbound.max_log_bytes;
 
   std::string static_dir;
 
@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   options.hub = hub;
   options.allowed_origins = allowed_origins;
   options.threads = static_cast<int>(threads);
-  options.max_queued_bytes = max_queued_bytes;
-  options.max_queued_log_bytes = max_log_bytes;
+  options.outbound.max_bytes = max_queued_bytes;
+  options.outbound.max_log_bytes = max_log_bytes;
 
   const bool explicit_static_dir = !static_dir.empty();
   if (!explicit_static_dir) static_dir = gateway::StaticFiles::DefaultDir();

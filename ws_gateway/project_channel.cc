@@ -1,7 +1,6 @@
 #include "ws_gateway/project_channel.h"
 
 #include <algorithm>
-#include <random>
 
 #include <boost/asio/post.hpp>
 
@@ -23,8 +22,9 @@ ProjectChannel::ProjectChannel(std::string project, HubLink* hub, std::vector<ne
       options_(options),
       strand_(net::make_strand(*shards.at(0))),
       retry_timer_(strand_),
-      backoff_(options.initial_backoff),
-      state_(project_, "") {
+      backoff_(options.initial_backoff, options.max_backoff),
+      state_(project_, ""),
+      history_(options.resume_history, options.resume_history_bytes) {
   for (net::io_context* ioc : shards) feeds_.push_back(std::make_unique<Feed>(*ioc));
 }
 
@@ -87,10 +87,8 @@ void ProjectChannel::OnWatchBroken(HubWatch* watch) {
       hub_connected_ = false;
       BroadcastLocked(HeartbeatFrameLocked());
     }
-    if (watch_healthy_) backoff_ = options_.initial_backoff;
-    static thread_local std::mt19937 rng(std::random_device{}());
-    delay = backoff_ * std::uniform_real_distribution<double>(0.5, 1.0)(rng);
-    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+    if (watch_healthy_) backoff_.Reset();
+    delay = backoff_.Next();
   }
   ScheduleReconnect(delay);
 }
@@ -142,8 +140,7 @@ void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
   core_connected_ = snapshot.core_connected();
   core_changed_at_ = snapshot.core_changed_at();
   has_state_ = true;
-  history_.clear();
-  history_bytes_ = 0;
+  history_.Clear();
   snapshot_frame_.reset();
   // Whatever the subscribers had can no longer be continued frame by frame:
   // every one of them starts over from this snapshot.
@@ -167,18 +164,12 @@ void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
     }
     state_.Apply(event);
     Frame frame = EncodeMessage(EventToServerMessage(event));
-    history_bytes_ += frame->json.size();
-    history_.push_back({event.seq(), frame});
+    history_.Append(event.seq(), frame->json.size(), frame);
     frames.push_back(std::move(frame));
   }
   if (!frames.empty()) {
     Conflate(frames);
     for (const Chunk& chunk : MakeChunks(frames)) BroadcastLocked(chunk);
-  }
-  while (!history_.empty() &&
-         (history_.size() > options_.resume_history || history_bytes_ > options_.resume_history_bytes)) {
-    history_bytes_ -= history_.front().frame->json.size();
-    history_.pop_front();
   }
   snapshot_frame_.reset();
 }
@@ -203,26 +194,22 @@ Frame ProjectChannel::SnapshotFrameLocked() {
 }
 
 Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) {
+  if (!history_.CanResume(epoch, after_seq, state_.epoch(), state_.seq())) return SnapshotFrameLocked();
   const uint64_t seq = state_.seq();
-  const uint64_t oldest = history_.empty() ? seq + 1 : history_.front().seq;
-  if (epoch.empty() || epoch != state_.epoch() || after_seq > seq || after_seq + 1 < oldest) {
-    return SnapshotFrameLocked();
-  }
   v1::ServerMessage header;
   header.set_type("resumed");
   header.set_project(project_);
   header.set_seq(seq);
   header.set_epoch(state_.epoch());
-  auto first = std::upper_bound(history_.begin(), history_.end(), after_seq,
-                                [](uint64_t s, const SentFrame& f) { return s < f.seq; });
+  auto first = history_.After(after_seq);
   std::vector<absl::string_view> parts;
   parts.reserve(static_cast<size_t>(history_.end() - first));
   size_t bytes = 0;
   for (auto it = first; it != history_.end(); ++it) {
-    bytes += it->frame->json.size();
+    bytes += it->bytes;
     // Far behind: the current state is smaller than everything missed.
     if (bytes > options_.max_resume_bytes) return SnapshotFrameLocked();
-    parts.emplace_back(it->frame->json);
+    parts.emplace_back(it->value->json);
   }
   return EncodeJson(JsonWithMessages(header, parts), header);
 }

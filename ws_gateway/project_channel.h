@@ -22,6 +22,8 @@
 #include "absl/time/time.h"
 #include "common/project_state.h"
 #include "nanokit/bridge/v1/watch.pb.h"
+#include "protocol/backoff.h"
+#include "protocol/resume_window.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/subscriber.h"
 
@@ -68,11 +70,6 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   void OnWatchBroken(HubWatch* watch);
 
  private:
-  struct SentFrame {
-    uint64_t seq;
-    Frame frame;
-  };
-
   // What waits for one shard's thread, in the order it happened: chunks for
   // every subscriber there, and subscribers joining (with their reply) or
   // leaving. Joins travel with the chunks, so a subscriber gets exactly the
@@ -130,7 +127,7 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   bool hub_connected_ ABSL_GUARDED_BY(mu_) = false;
   // The watch has delivered something since it started.
   bool watch_healthy_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Duration backoff_ ABSL_GUARDED_BY(mu_);
+  protocol::Backoff backoff_ ABSL_GUARDED_BY(mu_);
   // The next watch asks for a snapshot rather than a resume.
   bool force_snapshot_ ABSL_GUARDED_BY(mu_) = false;
 
@@ -138,8 +135,8 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   ProjectState state_ ABSL_GUARDED_BY(mu_);
   bool core_connected_ ABSL_GUARDED_BY(mu_) = false;
   google::protobuf::Timestamp core_changed_at_ ABSL_GUARDED_BY(mu_);
-  std::deque<SentFrame> history_ ABSL_GUARDED_BY(mu_);
-  size_t history_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // The frames of recent events, for resumes.
+  protocol::ResumeWindow<Frame> history_ ABSL_GUARDED_BY(mu_);
   // Built on demand, dropped on every change: a reconnect storm serializes
   // the snapshot once.
   Frame snapshot_frame_ ABSL_GUARDED_BY(mu_);

@@ -10,7 +10,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/server_message.h"
-#include "common/validate.h"
+#include "protocol/names.h"
 #include "ws_gateway/gateway.h"
 #include "ws_gateway/upgrade_policy.h"
 
@@ -22,17 +22,13 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 namespace v1 = nanokit::bridge::v1;
 
-namespace {
-constexpr size_t kCompactAtLeast = 2 * kMaxBatchMessages;
-}  // namespace
-
 WebSocketSession::WebSocketSession(Socket&& socket, Gateway* gateway, uint64_t id, size_t shard)
     : ws_(std::move(socket)),
       heartbeat_timer_(ws_.get_executor()),
       gateway_(gateway),
       id_(id),
       shard_(shard),
-      compact_at_messages_(kCompactAtLeast) {
+      queue_(gateway->options().outbound) {
   beast::error_code ec;
   auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   peer_ = ec ? "?" : absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
@@ -123,9 +119,8 @@ void WebSocketSession::HandleMessage(const std::string& text) {
 
 void WebSocketSession::Subscribe(const v1::ClientMessage& message) {
   const std::string& project = message.project();
-  if (!IsValidProjectName(project)) {
-    v1::ServerMessage error = ErrorMessage("invalid_project", "project names are 1-128 characters of [A-Za-z0-9._-]");
-    Reply(error);
+  if (!protocol::IsValidProjectName(project)) {
+    Reply(ErrorMessage("invalid_project", protocol::kProjectNameRule));
     return;
   }
   if (!subscriptions_.contains(project) && subscriptions_.size() >= gateway_->options().max_subscriptions) {
@@ -159,16 +154,6 @@ void WebSocketSession::Reply(const v1::ServerMessage& message) {
 
 namespace {
 
-// The same log_stream with more dropped lines counted. Only on the overflow
-// path, so parsing the shared JSON again is fine.
-Frame WithDroppedLines(const Frame& frame, uint64_t dropped) {
-  v1::ServerMessage message;
-  if (!google::protobuf::util::JsonStringToMessage(frame->json, &message).ok()) return frame;
-  auto* logs = message.mutable_log_stream();
-  logs->set_dropped_lines(logs->dropped_lines() + dropped);
-  return EncodeMessage(message);
-}
-
 constexpr std::string_view kBatchPrefix = "{\"type\":\"batch\",\"messages\":[";
 constexpr std::string_view kComma = ",";
 constexpr std::string_view kBatchSuffix = "]}";
@@ -177,22 +162,8 @@ constexpr std::string_view kBatchSuffix = "]}";
 
 void WebSocketSession::Deliver(const std::vector<Chunk>& chunks) {
   if (closing_ || closed_) return;
-  for (const Chunk& chunk : chunks) {
-    queued_messages_ += chunk->size();
-    queued_bytes_ += chunk->body().size();
-    queued_log_bytes_ += chunk->log_bytes;
-    queue_.push_back(chunk);
-  }
-  const auto& options = gateway_->options();
-  if (queued_messages_ > compact_at_messages_ || queued_log_bytes_ > options.max_queued_log_bytes ||
-      queued_bytes_ > options.max_queued_bytes) {
-    Compact();
-  }
-  // One message alone (a big snapshot, say) is not a backlog: the bound is
-  // on what piles up behind it.
-  if (queued_messages_ > 1 &&
-      (queued_bytes_ > options.max_queued_bytes || queued_messages_ > options.max_queued_messages)) {
-    log::Warn("conn=", id_, " is not reading: ", queued_messages_, " messages (", queued_bytes_,
+  if (!queue_.Push(chunks)) {
+    log::Warn("conn=", id_, " is not reading: ", queue_.messages(), " messages (", queue_.bytes(),
               " bytes) waiting; closing it");
     StartClose(websocket::close_code::try_again_later, "slow consumer: outbound queue full; resume to catch up");
     return;
@@ -200,57 +171,11 @@ void WebSocketSession::Deliver(const std::vector<Chunk>& chunks) {
   if (!writing_) Flush();
 }
 
-void WebSocketSession::Compact() {
-  std::vector<Frame> frames;
-  frames.reserve(queued_messages_);
-  for (const Chunk& chunk : queue_) frames.insert(frames.end(), chunk->frames.begin(), chunk->frames.end());
-  Conflate(frames);
-  size_t log_bytes = 0;
-  size_t newest_log = frames.size();
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (frames[i]->kind != EncodedMessage::Kind::kLogStream) continue;
-    log_bytes += frames[i]->json.size();
-    newest_log = i;
-  }
-  const size_t bound = gateway_->options().max_queued_log_bytes;
-  if (log_bytes > bound) {
-    // Down to half the bound, so the next compaction is that far away. The
-    // newest lines are always kept.
-    bool dropped = false;
-    for (size_t i = 0; i < newest_log && log_bytes > bound / 2; ++i) {
-      const Frame& frame = frames[i];
-      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
-      dropped_lines_[frame->log_key] += frame->log_lines;
-      log_bytes -= frame->json.size();
-      frames[i] = nullptr;
-      dropped = true;
-    }
-    if (dropped) frames.erase(std::remove(frames.begin(), frames.end(), nullptr), frames.end());
-  }
-  queue_.clear();
-  queued_messages_ = queued_bytes_ = queued_log_bytes_ = 0;
-  for (Chunk& chunk : MakeChunks(frames)) {
-    queued_messages_ += chunk->size();
-    queued_bytes_ += chunk->body().size();
-    queued_log_bytes_ += chunk->log_bytes;
-    queue_.push_back(std::move(chunk));
-  }
-  compact_at_messages_ = std::max(kCompactAtLeast, 2 * queued_messages_);
-}
-
 void WebSocketSession::Flush() {
-  in_flight_.clear();
-  size_t messages = 0;
-  while (!queue_.empty() && (in_flight_.empty() || messages + queue_.front()->size() <= kMaxBatchMessages)) {
-    const Chunk& chunk = queue_.front();
-    messages += chunk->size();
-    queued_messages_ -= chunk->size();
-    queued_bytes_ -= chunk->body().size();
-    queued_log_bytes_ -= chunk->log_bytes;
-    in_flight_.push_back(queue_.pop_front());
-  }
+  in_flight_ = queue_.TakeBatch();
   if (in_flight_.empty()) return;
-  if (!dropped_lines_.empty()) TellDroppedLines();
+  size_t messages = 0;
+  for (const Chunk& chunk : in_flight_) messages += chunk->size();
   buffers_.clear();
   if (messages == 1) {
     const std::string_view body = in_flight_[0]->body();
@@ -273,34 +198,12 @@ void WebSocketSession::Flush() {
   ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
 }
 
-void WebSocketSession::TellDroppedLines() {
-  for (Chunk& chunk : in_flight_) {
-    std::vector<Frame> frames;  // a private copy, made only when it changes
-    for (size_t i = 0; i < chunk->frames.size() && !dropped_lines_.empty(); ++i) {
-      const Frame& frame = chunk->frames[i];
-      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
-      auto it = dropped_lines_.find(frame->log_key);
-      if (it == dropped_lines_.end()) continue;
-      if (frames.empty()) frames = chunk->frames;
-      frames[i] = WithDroppedLines(frame, it->second);
-      dropped_lines_.erase(it);
-    }
-    if (!frames.empty()) chunk = MakeChunks(frames).front();
-  }
-}
-
-void WebSocketSession::ClearQueue() {
-  queue_.clear();
-  queued_messages_ = queued_bytes_ = queued_log_bytes_ = 0;
-  compact_at_messages_ = kCompactAtLeast;
-}
-
 void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
   writing_ = false;
   in_flight_.clear();
   if (ec) {
     // The read side notices too and runs OnClosed.
-    ClearQueue();
+    queue_.Clear();
     return;
   }
   if (!closing_) Flush();
@@ -318,7 +221,7 @@ void WebSocketSession::StartClose(websocket::close_code code, std::string reason
   heartbeat_timer_.cancel();
   // What waits behind the write in flight is dropped: after a close frame
   // nothing may follow. One close may run beside one write.
-  ClearQueue();
+  queue_.Clear();
   ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {
     // The read loop ends with websocket::error::closed and runs OnClosed.
   });
@@ -361,7 +264,7 @@ void WebSocketSession::OnClosed() {
   heartbeat_timer_.cancel();
   for (auto& [project, channel] : subscriptions_) channel->Unsubscribe(id_);
   subscriptions_.clear();
-  ClearQueue();
+  queue_.Clear();
   gateway_->RemoveSession(id_);
   log::Info("conn=", id_, " closed");
 }

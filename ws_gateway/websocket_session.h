@@ -18,7 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
-#include "ws_gateway/chunk_queue.h"
+#include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_channel.h"
 #include "ws_gateway/stream.h"
 #include "ws_gateway/subscriber.h"
@@ -50,16 +50,10 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void Subscribe(const bridge::v1::ClientMessage& message);
   void Unsubscribe(const std::string& project);
   void Reply(const bridge::v1::ServerMessage& message);
-  // Rewrites the backlog: conflated, and the oldest log lines dropped down
-  // to half the log bound (counted per resource, told with its next lines).
-  void Compact();
-  // Starts the next write: the oldest chunks, up to kMaxBatchMessages
-  // messages, as one frame — a message alone as itself, several as a
-  // "batch" written straight from the shared buffers.
+  // Starts the next write: the queue's next batch as one frame — a message
+  // alone as itself, several as a "batch" written straight from the shared
+  // buffers.
   void Flush();
-  // The chunks about to be written, with dropped lines told.
-  void TellDroppedLines();
-  void ClearQueue();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
   void ArmHeartbeat();
@@ -79,15 +73,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   //
   // What waits for the socket, in order; mostly chunks shared with every
   // other connection.
-  ChunkQueue queue_;
-  size_t queued_messages_ = 0;
-  size_t queued_bytes_ = 0;
-  size_t queued_log_bytes_ = 0;
-  // The backlog is compacted when it grows past this many messages (twice
-  // what the last compaction left), so compacting costs O(1) per message.
-  size_t compact_at_messages_;
-  // Log lines dropped per resource, told in its next log_stream.
-  absl::flat_hash_map<std::string, uint64_t> dropped_lines_;
+  OutboundQueue queue_;
   std::vector<Chunk> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
   absl::Time write_started_;

@@ -28,13 +28,13 @@ TEST(DurabilityTest, KillNineUnderLoadLosesNoAcknowledgedEventAndDuplicatesNone)
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(state.Apply(*first).ok());
 
-  core::ActivityManager activity("demo");
-  core::HubPublisherOptions options;
+  client::ActivityManager activity("demo");
+  client::HubPublisherOptions options;
   options.target = stack.hub_address();
   options.token = stack.token();
   options.initial_backoff = absl::Milliseconds(50);
   options.max_backoff = absl::Milliseconds(300);
-  core::HubPublisher publisher(options);
+  client::HubPublisher publisher(options);
   publisher.Attach(&activity);
 
   std::atomic<bool> stop{false};

@@ -82,8 +82,8 @@ class FlowTest : public ::testing::Test {
     return frames;
   }
 
-  core::HubPublisherOptions PublisherOptions() {
-    core::HubPublisherOptions options;
+  client::HubPublisherOptions PublisherOptions() {
+    client::HubPublisherOptions options;
     options.target = stack_.hub_address();
     options.token = stack_.token();
     return options;
@@ -107,8 +107,8 @@ TEST_F(FlowTest, ThousandRapidUpdatesArriveAsFarFewerMessagesEndingAtTheLast) {
   Start();
   ClientState state;
   auto client = Subscribe(&state);
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(PublisherOptions());
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(PublisherOptions());
   publisher.Attach(&activity);
   for (int i = 0; i < 1000; ++i) activity.SetStatus("web", i % 2 ? v1::DEPLOYING : v1::HEALTHY, std::to_string(i));
   ASSERT_TRUE(publisher.Flush(absl::Seconds(10)));
@@ -200,8 +200,8 @@ TEST_F(FlowTest, ClientsJoiningDuringAFloodGetEachChangeAfterTheirReplyOnceAndIn
   // may come before it, be skipped or come twice (ClientState rejects a seq
   // that does not increase), whichever shard and pacing.
   Start();
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(PublisherOptions());
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(PublisherOptions());
   publisher.Attach(&activity);
   std::atomic<bool> done{false};
   std::thread core([&] {
@@ -228,8 +228,8 @@ TEST_F(FlowTest, AClientThatStopsReadingLosesOldLogLinesAndIsToldHowMany) {
   ClientState stalled_state, reader_state;
   auto stalled = Subscribe(&stalled_state);
   auto reader = Subscribe(&reader_state);
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(PublisherOptions());
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(PublisherOptions());
   publisher.Attach(&activity);
   constexpr int kEvents = 2000;
   constexpr int kLinesPerEvent = 20;
@@ -276,8 +276,8 @@ TEST_F(FlowTest, AClientWhoseWritesStallIsClosedWith1013) {
          "--max-queued-bytes", "200000000"});
   ClientState stalled_state;
   auto stalled = Subscribe(&stalled_state);
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(PublisherOptions());
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(PublisherOptions());
   publisher.Attach(&activity);
   // Far more than loopback's socket buffers hold, so a write stays pending.
   const std::string padding(4000, '.');

@@ -81,13 +81,13 @@ TEST(NetworkFaultsTest, BlipsOnEveryLegLoseNothingAcknowledged) {
   client.Pump(absl::Milliseconds(300));
   ASSERT_TRUE(client.state.has("demo"));
 
-  core::ActivityManager activity("demo");
-  core::HubPublisherOptions options;
+  client::ActivityManager activity("demo");
+  client::HubPublisherOptions options;
   options.target = "127.0.0.1:" + std::to_string(core_leg.port());
   options.token = stack.token();
   options.initial_backoff = absl::Milliseconds(20);
   options.max_backoff = absl::Milliseconds(200);
-  core::HubPublisher publisher(options);
+  client::HubPublisher publisher(options);
   publisher.Attach(&activity);
   std::atomic<bool> stop{false};
   std::thread load([&] {

@@ -10,8 +10,8 @@ namespace {
 
 namespace v1 = nanokit::bridge::v1;
 
-core::HubPublisherOptions Options(TestStack& stack) {
-  core::HubPublisherOptions options;
+client::HubPublisherOptions Options(TestStack& stack) {
+  client::HubPublisherOptions options;
   options.target = stack.hub_address();
   options.token = stack.token();
   options.initial_backoff = absl::Milliseconds(50);
@@ -22,8 +22,8 @@ core::HubPublisherOptions Options(TestStack& stack) {
 TEST(HubPublisherTest, PublishesEverythingAndFlushes) {
   TestStack stack;
   ASSERT_TRUE(stack.StartHub().ok());
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(Options(stack));
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(Options(stack));
   publisher.Attach(&activity);
   for (int i = 0; i < 5000; ++i) activity.SetStatus("r" + std::to_string(i % 100), v1::DEPLOYING, std::to_string(i));
   ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
@@ -42,8 +42,8 @@ TEST(HubPublisherTest, BuffersWhileTheHubIsDownAndDeliversWhenItComes) {
   TestStack stack;
   ASSERT_TRUE(stack.StartHub().ok());
   ASSERT_EQ(stack.StopHub(SIGKILL), 128 + SIGKILL);  // the port is known, nothing listens
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(Options(stack));
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(Options(stack));
   publisher.Attach(&activity);
   activity.SetStatus("web", v1::DEPLOYING);
   activity.AppendLogs("web", {"starting"});
@@ -65,8 +65,8 @@ TEST(HubPublisherTest, ALongOutageKeepsTheFinalStatusOfEveryResourceAndCountsLos
   ASSERT_EQ(stack.StopHub(SIGKILL), 128 + SIGKILL);
   auto options = Options(stack);
   options.max_buffer_bytes = 64 * 1024;
-  core::ActivityManager activity("demo");
-  core::HubPublisher publisher(options);
+  client::ActivityManager activity("demo");
+  client::HubPublisher publisher(options);
   publisher.Attach(&activity);
   const std::string padding(100, '.');
   for (int i = 0; i < 5000; ++i) {
@@ -132,7 +132,7 @@ TEST(HubPublisherTest, AWrongTokenNeverConnects) {
   ASSERT_TRUE(stack.StartHub().ok());
   auto options = Options(stack);
   options.token = "wrong";
-  core::HubPublisher publisher(options);
+  client::HubPublisher publisher(options);
   v1::Event event;
   event.set_project("demo");
   event.mutable_status_update()->set_resource_id("web");

@@ -4,7 +4,7 @@
 
 #include <thread>
 
-namespace nanokit::core {
+namespace nanokit::client {
 namespace {
 
 namespace v1 = nanokit::bridge::v1;
@@ -70,4 +70,4 @@ TEST(ActivityManagerTest, ConcurrentEmittersAreSerialized) {
 }
 
 }  // namespace
-}  // namespace nanokit::core
+}  // namespace nanokit::client

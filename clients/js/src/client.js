@@ -7,6 +7,7 @@
 import {
   DEFAULT_MAX_LOG_LINES, applyChanges, applyLiveness, emptyProject, projectFromSnapshot,
 } from './state.js';
+import { PROJECT_NAME_RULE, isValidProjectName } from './names.js';
 
 export const ConnectionStatus = Object.freeze({
   CONNECTING: 'connecting', // the first attempt
@@ -16,8 +17,6 @@ export const ConnectionStatus = Object.freeze({
 });
 
 export const PROTOCOL = 'nanokit.v1';
-// What the gateway accepts as a project name (else error invalid_project).
-export const PROJECT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 const BEARER_PREFIX = 'nanokit.bearer.';
 const CHANGE_TYPES = new Set(['status_update', 'log_stream', 'reconcile_start', 'reconcile_end']);
 // Codes this client closes with: 4000 is its own (the gateway went silent).
@@ -31,8 +30,9 @@ function parseDuration(text) {
 }
 
 function checkProjectName(project) {
-  if (typeof project !== 'string' || !PROJECT_NAME.test(project)) {
-    throw new TypeError(`nanokit: "${project}" is not a project name (1 to 128 of A-Z a-z 0-9 . _ -)`);
+  // The gateway would refuse it (invalid_project) and never reply.
+  if (!isValidProjectName(project)) {
+    throw new TypeError(`nanokit: "${project}" is not a project name: ${PROJECT_NAME_RULE}`);
   }
 }
 

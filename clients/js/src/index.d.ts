@@ -14,8 +14,14 @@ export declare const ConnectionStatus: {
   readonly CLOSED: 'closed';
 };
 export declare const PROTOCOL: 'nanokit.v1';
-/** Project names the gateway accepts; connect() and subscribe() throw a TypeError for others. */
+/** Project names the gateway accepts (1-128 of A-Z a-z 0-9 . _ -, the first a letter or digit); connect() and subscribe() throw a TypeError for others. */
 export declare const PROJECT_NAME: RegExp;
+/** The project name rule in words. */
+export declare const PROJECT_NAME_RULE: string;
+/** Resource ids: 1-256 printable ASCII characters without spaces. */
+export declare const RESOURCE_ID: RegExp;
+export declare function isValidProjectName(name: unknown): boolean;
+export declare function isValidResourceId(id: unknown): boolean;
 export declare const DEFAULT_MAX_LOG_LINES: number;
 
 export interface LogEntry {

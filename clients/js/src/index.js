@@ -2,7 +2,10 @@
 // protocol (docs/protocol.md). No dependencies; browsers and Node.js 20+
 // (pass { WebSocket } from the "ws" package in Node).
 
-export { NanokitClient, ConnectionStatus, PROJECT_NAME, PROTOCOL, connect } from './client.js';
+export { NanokitClient, ConnectionStatus, PROTOCOL, connect } from './client.js';
+export {
+  PROJECT_NAME, PROJECT_NAME_RULE, RESOURCE_ID, isValidProjectName, isValidResourceId,
+} from './names.js';
 export {
   DEFAULT_MAX_LOG_LINES, applyChanges, applyLiveness, emptyProject, projectFromSnapshot,
 } from './state.js';

@@ -1,0 +1,39 @@
+#include "protocol/names.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace nanokit::protocol {
+
+bool IsValidProjectName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxProjectNameLength || !absl::ascii_isalnum(name[0])) return false;
+  for (char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsValidResourceId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxResourceIdLength) return false;
+  for (char c : id) {
+    if (!absl::ascii_isgraph(c)) return false;
+  }
+  return true;
+}
+
+namespace {
+// A name in an error message is cut short: it may be long or hostile.
+absl::string_view Shown(absl::string_view name) { return name.substr(0, 64); }
+}  // namespace
+
+absl::Status CheckProjectName(absl::string_view name) {
+  if (IsValidProjectName(name)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("invalid project name \"", Shown(name), "\": ", kProjectNameRule));
+}
+
+absl::Status CheckResourceId(absl::string_view id) {
+  if (IsValidResourceId(id)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("invalid resource id \"", Shown(id), "\": ", kResourceIdRule));
+}
+
+}  // namespace nanokit::protocol

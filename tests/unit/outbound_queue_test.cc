@@ -1,0 +1,162 @@
+// A connection's outbound queue and its slow-consumer policy, without a
+// socket: what a connection that falls behind is sent, and when it is one
+// too slow to keep.
+#include "ws_gateway/outbound_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <google/protobuf/util/json_util.h>
+
+namespace nanokit::gateway {
+namespace {
+
+namespace v1 = nanokit::bridge::v1;
+
+Frame Status(const std::string& resource, uint64_t seq, bool removed = false) {
+  v1::ServerMessage message;
+  message.set_type("status_update");
+  message.set_project("demo");
+  message.set_seq(seq);
+  message.mutable_status_update()->set_resource_id(resource);
+  message.mutable_status_update()->set_message("m" + std::to_string(seq));
+  message.mutable_status_update()->set_removed(removed);
+  return EncodeMessage(message);
+}
+
+Frame Log(const std::string& resource, uint64_t seq, size_t lines = 1, uint64_t dropped = 0) {
+  v1::ServerMessage message;
+  message.set_type("log_stream");
+  message.set_project("demo");
+  message.set_seq(seq);
+  message.mutable_log_stream()->set_resource_id(resource);
+  for (size_t i = 0; i < lines; ++i) message.mutable_log_stream()->add_lines("line " + std::to_string(seq));
+  message.mutable_log_stream()->set_dropped_lines(dropped);
+  return EncodeMessage(message);
+}
+
+std::vector<v1::ServerMessage> Messages(const std::vector<Chunk>& batch) {
+  std::vector<v1::ServerMessage> out;
+  for (const Chunk& chunk : batch) {
+    for (const Frame& frame : chunk->frames) {
+      v1::ServerMessage message;
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(frame->json, &message).ok());
+      out.push_back(message);
+    }
+  }
+  return out;
+}
+
+std::vector<v1::ServerMessage> Drain(OutboundQueue& queue) {
+  std::vector<v1::ServerMessage> out;
+  while (!queue.empty()) {
+    auto batch = Messages(queue.TakeBatch());
+    EXPECT_LE(batch.size(), kMaxBatchMessages);
+    out.insert(out.end(), batch.begin(), batch.end());
+  }
+  return out;
+}
+
+TEST(OutboundQueueTest, KeepsItsOwnCountsAsChunksComeAndGo) {
+  OutboundQueue queue({});
+  ASSERT_TRUE(queue.Push(MakeChunks({Status("a", 1), Log("a", 2)})));
+  ASSERT_TRUE(queue.Push(MakeChunks({Status("b", 3)})));
+  EXPECT_EQ(queue.messages(), 3u);
+  EXPECT_GT(queue.log_bytes(), 0u);
+  const size_t bytes = queue.bytes();
+  EXPECT_GT(bytes, 0u);
+  auto batch = queue.TakeBatch();
+  EXPECT_EQ(batch.size(), 2u) << "both chunks fit one write";
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.messages(), 0u);
+  EXPECT_EQ(queue.bytes(), 0u);
+  EXPECT_EQ(queue.log_bytes(), 0u);
+}
+
+TEST(OutboundQueueTest, AWriteTakesWholeChunksUpToTheBatchBound) {
+  OutboundQueue queue({});
+  std::vector<Frame> frames;
+  for (uint64_t i = 1; i <= 300; ++i) frames.push_back(Log("a", i));
+  ASSERT_TRUE(queue.Push(MakeChunks(frames)));  // 256 + 44
+  ASSERT_TRUE(queue.Push(MakeChunks({Log("a", 301)})));
+  EXPECT_EQ(Messages(queue.TakeBatch()).size(), kMaxBatchMessages);
+  EXPECT_EQ(Messages(queue.TakeBatch()).size(), 45u);
+}
+
+TEST(OutboundQueueTest, ABacklogIsConflatedButKeepsRemovalsAndEveryLogLine) {
+  OutboundQueue queue({});
+  uint64_t seq = 0;
+  // One chunk per hub batch, many more than a compaction waits for.
+  for (int round = 0; round < 200; ++round) {
+    ASSERT_TRUE(queue.Push(MakeChunks({Status("a", ++seq), Status("b", ++seq), Log("a", ++seq)})));
+  }
+  ASSERT_TRUE(queue.Push(MakeChunks({Status("a", ++seq, /*removed=*/true), Status("a", ++seq)})));
+  EXPECT_LT(queue.messages(), 600u) << "the backlog was never compacted";
+  auto messages = Drain(queue);
+  size_t logs = 0;
+  size_t removals = 0;
+  uint64_t last_seq = 0;
+  for (const auto& m : messages) {
+    EXPECT_GT(m.seq(), last_seq) << "out of order";
+    last_seq = m.seq();
+    logs += m.type() == "log_stream";
+    removals += m.status_update().removed();
+  }
+  EXPECT_EQ(logs, 200u);
+  EXPECT_EQ(removals, 1u);
+  EXPECT_EQ(messages.back().status_update().message(), "m" + std::to_string(seq));
+}
+
+TEST(OutboundQueueTest, PastTheLogBoundTheOldestLinesAreDroppedAndToldWithTheNext) {
+  OutboundLimits limits;
+  limits.max_log_bytes = 2000;
+  OutboundQueue queue(limits);
+  uint64_t pushed_lines = 0;
+  // The first message already tells of 7 lines dropped upstream.
+  ASSERT_TRUE(queue.Push(MakeChunks({Log("web", 1, 2, /*dropped=*/7)})));
+  pushed_lines += 2 + 7;
+  for (uint64_t seq = 2; seq <= 100; ++seq) {
+    ASSERT_TRUE(queue.Push(MakeChunks({Log("web", seq, 2)})));
+    pushed_lines += 2;
+  }
+  EXPECT_LE(queue.log_bytes(), limits.max_log_bytes);
+  auto messages = Drain(queue);
+  ASSERT_LT(messages.size(), 100u);
+  uint64_t told = 0;
+  for (const auto& m : messages) told += static_cast<uint64_t>(m.log_stream().lines_size()) + m.log_stream().dropped_lines();
+  EXPECT_EQ(told, pushed_lines) << "every line is delivered or counted, including those dropped upstream";
+  EXPECT_EQ(messages.back().seq(), 100u) << "the newest lines are kept";
+}
+
+TEST(OutboundQueueTest, AConnectionThatDoesNotReadIsASlowConsumer) {
+  OutboundLimits limits;
+  limits.max_bytes = 10000;
+  OutboundQueue queue(limits);
+  bool slow = false;
+  // Log lines are never conflated; the byte bound is what is reached.
+  for (uint64_t seq = 1; seq <= 1000 && !slow; ++seq) slow = !queue.Push(MakeChunks({Log("r" + std::to_string(seq), seq, 3)}));
+  EXPECT_TRUE(slow);
+  EXPECT_GT(queue.bytes(), limits.max_bytes);
+  queue.Clear();
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.bytes(), 0u);
+}
+
+TEST(OutboundQueueTest, OneLargeMessageAloneIsNotABacklog) {
+  OutboundLimits limits;
+  limits.max_bytes = 100;
+  OutboundQueue queue(limits);
+  EXPECT_TRUE(queue.Push(MakeChunks({Log("web", 1, 50)})));
+  EXPECT_FALSE(queue.Push(MakeChunks({Log("web", 2, 1)}))) << "a message behind it is";
+}
+
+TEST(OutboundQueueTest, TheMessageBoundIsASlowConsumerToo) {
+  OutboundLimits limits;
+  limits.max_messages = 50;
+  OutboundQueue queue(limits);
+  bool slow = false;
+  for (uint64_t seq = 1; seq <= 60 && !slow; ++seq) slow = !queue.Push(MakeChunks({Log("web", seq)}));
+  EXPECT_TRUE(slow);
+}
+
+}  // namespace
+}  // namespace nanokit::gateway
