@@ -1,5 +1,7 @@
 #include "common/project_state.h"
 
+#include "absl/container/flat_hash_map.h"
+
 namespace nanokit {
 
 namespace v1 = nanokit::bridge::v1;
@@ -21,17 +23,24 @@ ProjectState ProjectState::FromSnapshot(const v1::ProjectSnapshot& snapshot, siz
   return state;
 }
 
+ProjectState::Fields ProjectState::FieldsOf(const std::string& resource_id) const {
+  auto it = resources_.find(resource_id);
+  if (it == resources_.end()) return {};
+  const v1::ResourceState& state = it->second.state;
+  return {true, state.status(), state.message(), state.kind()};
+}
+
+bool ProjectState::StatusChanges(const Fields& current, const v1::StatusUpdate& update) {
+  if (update.removed()) return current.exists;
+  if (!current.exists) return true;
+  return current.status != update.status() || current.message != update.message() ||
+         (!update.kind().empty() && current.kind != update.kind());
+}
+
 bool ProjectState::Changes(const v1::Event& event) const {
   switch (event.payload_case()) {
-    case v1::Event::kStatusUpdate: {
-      const v1::StatusUpdate& update = event.status_update();
-      auto it = resources_.find(update.resource_id());
-      if (update.removed()) return it != resources_.end();
-      if (it == resources_.end()) return true;
-      const v1::ResourceState& current = it->second.state;
-      return current.status() != update.status() || current.message() != update.message() ||
-             (!update.kind().empty() && current.kind() != update.kind());
-    }
+    case v1::Event::kStatusUpdate:
+      return StatusChanges(FieldsOf(event.status_update().resource_id()), event.status_update());
     case v1::Event::kLogStream:
       return event.log_stream().lines_size() > 0 || event.log_stream().dropped_lines() > 0;
     case v1::Event::kReconcileStart:
@@ -41,6 +50,54 @@ bool ProjectState::Changes(const v1::Event& event) const {
       return false;
   }
   return false;
+}
+
+void ProjectState::Stage(std::vector<v1::Event>& events) const {
+  // The resources the earlier events of the list change, as they leave them.
+  absl::flat_hash_map<std::string, Fields> changed;
+  auto fields = [&](const std::string& id) {
+    auto it = changed.find(id);
+    return it != changed.end() ? it->second : FieldsOf(id);
+  };
+  uint64_t seq = seq_;
+  size_t kept = 0;
+  for (v1::Event& event : events) {
+    bool changes = false;
+    switch (event.payload_case()) {
+      case v1::Event::kStatusUpdate: {
+        const v1::StatusUpdate& update = event.status_update();
+        const Fields current = fields(update.resource_id());
+        changes = StatusChanges(current, update);
+        if (!changes) break;
+        if (update.removed()) {
+          changed[update.resource_id()] = Fields{};
+        } else {
+          changed[update.resource_id()] = {true, update.status(), update.message(),
+                                           update.kind().empty() ? current.kind : update.kind()};
+        }
+        break;
+      }
+      case v1::Event::kLogStream: {
+        changes = Changes(event);
+        // Output from a resource that has no status yet makes it exist.
+        if (changes && !fields(event.log_stream().resource_id()).exists) {
+          changed[event.log_stream().resource_id()] = {true, v1::UNKNOWN, "", ""};
+        }
+        break;
+      }
+      case v1::Event::kReconcileStart:
+      case v1::Event::kReconcileEnd:
+        changes = true;
+        break;
+      case v1::Event::PAYLOAD_NOT_SET:
+        break;
+    }
+    if (!changes) continue;
+    event.set_seq(++seq);
+    if (&events[kept] != &event) events[kept] = std::move(event);
+    ++kept;
+  }
+  events.resize(kept);
 }
 
 void ProjectState::Apply(const v1::Event& event) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "absl/container/btree_map.h"
 #include "nanokit/bridge/v1/events.pb.h"
@@ -30,6 +31,13 @@ class ProjectState {
   // resource; an empty log_stream.
   bool Changes(const bridge::v1::Event& event) const;
 
+  // What Apply of each event in turn would do, without doing it: drops the
+  // events that would change nothing (judged against the state as the
+  // earlier events of the list leave it) and gives the rest seqs from
+  // seq() + 1 on. The hub stages a batch, commits it, then applies it, so
+  // nothing is seen before it is committed.
+  void Stage(std::vector<bridge::v1::Event>& events) const;
+
   // Folds in an event whose seq the hub has assigned; seq() becomes its seq.
   void Apply(const bridge::v1::Event& event);
 
@@ -43,6 +51,16 @@ class ProjectState {
   const bridge::v1::ResourceState* Find(const std::string& resource_id) const;
 
  private:
+  // What decides whether a status update changes a resource.
+  struct Fields {
+    bool exists = false;
+    bridge::v1::Status status = bridge::v1::UNKNOWN;
+    std::string message;
+    std::string kind;
+  };
+  Fields FieldsOf(const std::string& resource_id) const;
+  static bool StatusChanges(const Fields& current, const bridge::v1::StatusUpdate& update);
+
   struct Resource {
     bridge::v1::ResourceState state;  // recent_logs kept apart, below
     std::deque<bridge::v1::LogLine> logs;

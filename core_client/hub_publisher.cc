@@ -23,9 +23,11 @@ std::string DefaultSourceName() {
   return absl::StrFormat("%s/%d/%08x", host[0] ? host : "core", getpid(), bits);
 }
 
-// One Publish stream. It holds a "publisher hold" from creation until it is
+// One Publish stream: a thin reactor that hands every reaction to its
+// publisher, which keeps the stream's state under its own lock (one stream
+// at a time). The stream holds a "publisher hold" from creation until it is
 // dead and has no write in flight, so the publisher may start writes from
-// its own threads while it sees the stream as alive under its lock.
+// its own threads while it sees the stream as alive.
 class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
   Stream(HubPublisher* publisher, const std::string& token) : publisher_(publisher) {
@@ -35,37 +37,18 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
   }
 
   // After StartCall the stream may fail and delete itself at any moment:
-  // nothing may touch `this` afterwards.
+  // nothing may touch `this` afterwards but through a hold.
   void Start() {
     StartRead(&response_);
     StartCall();
   }
 
-  // Called by the publisher with mu_ held: claims the writer if idle and
-  // the stream alive, and fills the request. The caller then calls
-  // StartWrite(&request_) without the lock.
-  bool ClaimWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_->mu_) {
-    if (writing_ || dead_) return false;
-    if (!publisher_->PrepareWriteLocked(&request_, !sent_first_)) return false;
-    sent_first_ = true;
-    writing_ = true;
-    return true;
-  }
+  // Filled by the publisher while it has claimed the writer.
+  v1::PublishRequest* request() { return &request_; }
   void Write() { StartWrite(&request_); }
-
-  // Cancels the call; safe from any thread while the publisher sees the
-  // stream (it takes a hold of its own for the duration).
-  // Returns false when the stream is already ending on its own; then it
-  // must not be touched once the lock is released.
-  bool HoldForCancelLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(publisher_->mu_) {
-    if (released_) return false;
-    AddHold();
-    return true;
-  }
-  void FinishCancel() {
-    context_.TryCancel();
-    RemoveHold();
-  }
+  void AddCancelHold() { AddHold(); }
+  void Cancel() { context_.TryCancel(); }
+  void Release() { RemoveHold(); }
 
   void OnReadDone(bool ok) override {
     if (ok) {
@@ -73,26 +56,10 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
       StartRead(&response_);
       return;
     }
-    MarkDead();
+    publisher_->OnStreamReadFailed(this);
   }
 
-  void OnWriteDone(bool ok) override {
-    bool write = false;
-    bool release = false;
-    {
-      absl::MutexLock lock(&publisher_->mu_);
-      writing_ = false;
-      if (!ok) dead_ = true;
-      if (dead_) {
-        release = !released_;
-        released_ = true;
-      } else {
-        write = ClaimWriteLocked();
-      }
-    }
-    if (write) Write();
-    if (release) RemoveHold();
-  }
+  void OnWriteDone(bool ok) override { publisher_->OnStreamWriteDone(this, ok); }
 
   void OnDone(const grpc::Status& status) override {
     // The publisher forgets this stream first (so nobody reaches it through
@@ -105,26 +72,47 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
   }
 
  private:
-  void MarkDead() {
-    bool release = false;
-    {
-      absl::MutexLock lock(&publisher_->mu_);
-      dead_ = true;
-      if (!writing_ && !released_) release = released_ = true;
-    }
-    if (release) RemoveHold();
-  }
-
   HubPublisher* const publisher_;
   grpc::ClientContext context_;
-  v1::PublishRequest request_;    // touched only while writing_ is claimed
+  v1::PublishRequest request_;    // touched only while the writer is claimed
   v1::PublishResponse response_;  // touched only by read reactions
-  // Guarded by publisher_->mu_.
-  bool writing_ = false;
-  bool dead_ = false;
-  bool released_ = false;
-  bool sent_first_ = false;
 };
+
+bool HubPublisher::ClaimWriteLocked() {
+  if (stream_ == nullptr || writing_ || stream_dead_) return false;
+  if (!PrepareWriteLocked(stream_->request(), !sent_first_)) return false;
+  sent_first_ = true;
+  writing_ = true;
+  return true;
+}
+
+void HubPublisher::OnStreamWriteDone(Stream* stream, bool ok) {
+  bool write = false;
+  bool release = false;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) stream_dead_ = true;
+    if (stream_dead_) {
+      release = !stream_released_;
+      stream_released_ = true;
+    } else {
+      write = ClaimWriteLocked();
+    }
+  }
+  if (write) stream->Write();
+  if (release) stream->Release();
+}
+
+void HubPublisher::OnStreamReadFailed(Stream* stream) {
+  bool release = false;
+  {
+    absl::MutexLock lock(&mu_);
+    stream_dead_ = true;
+    if (!writing_ && !stream_released_) release = stream_released_ = true;
+  }
+  if (release) stream->Release();
+}
 
 HubPublisher::HubPublisher(HubPublisherOptions options)
     : options_(std::move(options)),
@@ -182,7 +170,7 @@ void HubPublisher::MaybeWrite() {
   Stream* stream = nullptr;
   {
     absl::MutexLock lock(&mu_);
-    if (stream_ == nullptr || !stream_->ClaimWriteLocked()) return;
+    if (!ClaimWriteLocked()) return;
     stream = stream_;
   }
   // The stream's hold keeps it alive while it has a write claimed.
@@ -242,6 +230,7 @@ void HubPublisher::Run() {
       stream = new Stream(this, options_.token);
       stream_ = stream;
       stream_acked_ = false;
+      writing_ = stream_dead_ = stream_released_ = sent_first_ = false;
     }
     stream->Start();
     MaybeWrite();
@@ -257,10 +246,14 @@ void HubPublisher::Run() {
       // Still current means stopping: cancel it, then wait for OnDone. A
       // stream already ending on its own is not touched.
       stopping = stream_ == stream;
-      if (stopping) held = stream->HoldForCancelLocked();
+      held = stopping && !stream_released_;
+      if (held) stream->AddCancelHold();
     }
     if (stopping) {
-      if (held) stream->FinishCancel();
+      if (held) {
+        stream->Cancel();
+        stream->Release();
+      }
       absl::MutexLock lock(&mu_);
       auto ended = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stream_ != stream && !stream_deleting_;

@@ -78,6 +78,11 @@ class HubPublisher {
   void DeclareProject(const std::string& project);
   // Kicks the current stream's writer if it is idle.
   void MaybeWrite();
+  // Claims the current stream's writer, when it is alive and idle, and fills
+  // its request; the caller then writes without the lock.
+  bool ClaimWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnStreamWriteDone(Stream* stream, bool ok);
+  void OnStreamReadFailed(Stream* stream);
   // Fills request with the next events to send on stream; false if none.
   bool PrepareWriteLocked(bridge::v1::PublishRequest* request, bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnAck(uint64_t acked);
@@ -99,6 +104,12 @@ class HubPublisher {
   uint64_t acked_ ABSL_GUARDED_BY(mu_) = 0;
   bool projects_changed_ ABSL_GUARDED_BY(mu_) = false;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The current stream's writer and hold: a write is in flight; the stream
+  // failed; its publisher hold is released; its first request went out.
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool stream_dead_ ABSL_GUARDED_BY(mu_) = false;
+  bool stream_released_ ABSL_GUARDED_BY(mu_) = false;
+  bool sent_first_ ABSL_GUARDED_BY(mu_) = false;
   // The last stream is being deleted: no new one yet, no destruction.
   bool stream_deleting_ ABSL_GUARDED_BY(mu_) = false;
   bool connected_ ABSL_GUARDED_BY(mu_) = false;

@@ -3,7 +3,9 @@
 #include <sys/random.h>
 
 #include <algorithm>
+#include <deque>
 #include <map>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -32,7 +34,7 @@ absl::Status Hub::Recover() {
   auto recovered = store_->Recover();
   if (!recovered.ok()) return recovered.status();
   {
-    absl::MutexLock lock(&publish_mu_);
+    absl::MutexLock lock(&sources_mu_);
     for (const auto& [source, seq] : recovered->accepted_source_seq) {
       sources_[source] = SourceRecord{seq, absl::Now()};
     }
@@ -45,13 +47,23 @@ absl::Status Hub::Recover() {
 }
 
 void Hub::Start() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (committer_.joinable()) return;
+    accepting_ = true;
+  }
+  committer_ = std::thread([this] { RunCommitter(); });
   absl::MutexLock lock(&ticker_mu_);
-  if (ticker_.joinable()) return;
   stopping_ = false;
   ticker_ = std::thread([this] { TickHeartbeats(); });
 }
 
 void Hub::Stop() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    accepting_ = false;
+  }
+  if (committer_.joinable()) committer_.join();
   {
     absl::MutexLock lock(&ticker_mu_);
     stopping_ = true;
@@ -60,18 +72,18 @@ void Hub::Stop() {
 }
 
 void Hub::TickHeartbeats() {
-  absl::MutexLock lock(&ticker_mu_);
-  while (!stopping_) {
-    ticker_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.heartbeat_interval);
-    if (stopping_) break;
+  while (true) {
+    {
+      absl::MutexLock lock(&ticker_mu_);
+      ticker_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.heartbeat_interval);
+      if (stopping_) return;
+    }
     std::vector<std::shared_ptr<Project>> projects;
     {
-      absl::MutexLock projects_lock(&projects_mu_);
+      absl::MutexLock lock(&projects_mu_);
       for (const auto& [name, project] : projects_) projects.push_back(project);
     }
-    ticker_mu_.Unlock();
     for (const auto& project : projects) project->Heartbeat();
-    ticker_mu_.Lock();
   }
 }
 
@@ -104,78 +116,174 @@ absl::StatusOr<v1::ProjectSnapshot> Hub::Snapshot(const std::string& name) const
 }
 
 uint64_t Hub::AcceptedSourceSeq(const std::string& source) const {
-  absl::MutexLock lock(&publish_mu_);
+  absl::MutexLock lock(&sources_mu_);
   auto it = sources_.find(source);
   return it == sources_.end() ? 0 : it->second.accepted;
 }
 
-void Hub::RememberSourceLocked(const std::string& source, uint64_t accepted) {
-  SourceRecord& record = sources_[source];
-  record.accepted = std::max(record.accepted, accepted);
-  record.last_seen = absl::Now();
-  if (sources_.size() <= options_.max_sources) return;
-  auto oldest = sources_.begin();
-  for (auto it = sources_.begin(); it != sources_.end(); ++it) {
-    if (it->second.last_seen < oldest->second.last_seen) oldest = it;
+void Hub::RememberSources(const absl::flat_hash_map<std::string, uint64_t>& accepted) {
+  absl::MutexLock lock(&sources_mu_);
+  const absl::Time now = absl::Now();
+  for (const auto& [source, seq] : accepted) {
+    SourceRecord& record = sources_[source];
+    record.accepted = std::max(record.accepted, seq);
+    record.last_seen = now;
   }
-  if (oldest->first != source) sources_.erase(oldest);
+  while (sources_.size() > options_.max_sources) {
+    auto oldest = sources_.begin();
+    for (auto it = sources_.begin(); it != sources_.end(); ++it) {
+      if (it->second.last_seen < oldest->second.last_seen) oldest = it;
+    }
+    sources_.erase(oldest);
+  }
 }
 
-absl::StatusOr<uint64_t> Hub::Publish(const std::string& source, v1::PublishRequest request) {
+void Hub::Publish(const std::string& source, v1::PublishRequest request, PublishDone done) {
   // Validate everything before accepting anything: a request is all or none.
   for (const v1::Event& event : request.events()) {
+    absl::Status status;
     if (!event.source().empty() && event.source() != source) {
-      return absl::InvalidArgumentError(
+      status = absl::InvalidArgumentError(
           absl::StrCat("event source \"", event.source().substr(0, 64), "\" differs from the stream's source"));
+    } else if (event.source_seq() == 0) {
+      status = absl::InvalidArgumentError("event without source_seq");
+    } else {
+      status = ValidatePublishedEvent(event);
     }
-    if (event.source_seq() == 0) return absl::InvalidArgumentError("event without source_seq");
-    if (auto status = ValidatePublishedEvent(event); !status.ok()) return status;
+    if (!status.ok()) return done(status);
+  }
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (accepting_) {
+      queue_.push_back({source, std::move(request), std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError("the hub is shutting down"));
+}
+
+absl::StatusOr<uint64_t> Hub::PublishAndWait(const std::string& source, v1::PublishRequest request) {
+  absl::Mutex mu;
+  std::optional<absl::StatusOr<uint64_t>> outcome;
+  Publish(source, std::move(request), [&](absl::StatusOr<uint64_t> accepted) {
+    absl::MutexLock lock(&mu);
+    outcome = std::move(accepted);
+  });
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(+[](std::optional<absl::StatusOr<uint64_t>>* o) { return o->has_value(); }, &outcome));
+  return *std::move(outcome);
+}
+
+void Hub::RunCommitter() {
+  while (true) {
+    std::vector<WaitingPublish> group;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) { return !queue_.empty() || !accepting_; };
+      queue_mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopped, and nothing left to commit
+      // Everything waiting, up to the group's bounds (at least one request).
+      size_t take = 0;
+      size_t events = 0;
+      while (take < queue_.size() && take < options_.max_group_requests &&
+             (take == 0 || events + static_cast<size_t>(queue_[take].request.events_size()) <= options_.max_group_events)) {
+        events += static_cast<size_t>(queue_[take].request.events_size());
+        ++take;
+      }
+      group.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+    }
+    CommitGroup(std::move(group));
+  }
+}
+
+void Hub::CommitGroup(std::vector<WaitingPublish> group) {
+  // Each project's new events, in arrival order; projects in name order.
+  struct ProjectWork {
+    std::shared_ptr<Project> project;
+    std::vector<v1::Event> events;
+  };
+  std::map<std::string, ProjectWork> work;
+  // Each source as this group leaves it: committed, plus earlier requests
+  // of the group (a source may have several, across reconnects).
+  absl::flat_hash_map<std::string, uint64_t> accepted;
+  std::vector<absl::StatusOr<uint64_t>> outcomes;
+  outcomes.reserve(group.size());
+  for (WaitingPublish& waiting : group) {
+    auto [it, inserted] = accepted.try_emplace(waiting.source, 0);
+    if (inserted) it->second = AcceptedSourceSeq(waiting.source);
+    uint64_t& source_accepted = it->second;
+    // Every project first: a request that cannot have one is refused whole.
+    absl::Status refused;
+    for (const v1::Event& event : waiting.request.events()) {
+      if (event.source_seq() <= source_accepted || work.contains(event.project())) continue;
+      auto project = GetOrCreateProject(event.project());
+      if (!project.ok()) {
+        refused = project.status();
+        break;
+      }
+      work[event.project()].project = *std::move(project);
+    }
+    if (!refused.ok()) {
+      outcomes.push_back(refused);
+      continue;
+    }
+    for (v1::Event& event : *waiting.request.mutable_events()) {
+      if (event.source_seq() <= source_accepted) continue;  // already accepted: a retry
+      source_accepted = event.source_seq();
+      event.set_source(waiting.source);
+      work[event.project()].events.emplace_back().Swap(&event);
+    }
+    outcomes.push_back(source_accepted);
   }
 
-  absl::MutexLock lock(&publish_mu_);
-  uint64_t accepted = 0;
-  if (auto it = sources_.find(source); it != sources_.end()) accepted = it->second.accepted;
-  const uint64_t before = accepted;
-
-  // Group the new events by project, keeping their order.
-  std::map<std::string, std::vector<v1::Event>> by_project;
-  for (v1::Event& event : *request.mutable_events()) {
-    if (event.source_seq() <= accepted) continue;  // already accepted: a retry
-    accepted = event.source_seq();
-    event.set_source(source);
-    std::vector<v1::Event>& events = by_project[event.project()];
-    events.emplace_back().Swap(&event);
-  }
-  if (accepted == before) {
-    RememberSourceLocked(source, accepted);
-    return accepted;
-  }
-
-  std::vector<std::shared_ptr<Project>> projects;
-  for (const auto& [name, events] : by_project) {
-    auto project = GetOrCreateProject(name);
-    if (!project.ok()) return project.status();
-    projects.push_back(*std::move(project));
-  }
-  // Each Append holds its project's lock (taken in name order) until the
-  // batch is committed: no watcher or snapshot sees an uncommitted event.
-  std::vector<std::unique_ptr<Project::Append>> appends;
   CommitBatch batch;
-  batch.source = source;
-  batch.accepted_source_seq = accepted;
-  size_t i = 0;
-  for (auto& [name, events] : by_project) {
-    appends.push_back(std::make_unique<Project::Append>(projects[i++].get(), std::move(events)));
-    batch.projects.push_back(appends.back()->Part());
+  for (auto& [name, project_work] : work) {
+    project_work.project->Stage(project_work.events);
+    if (project_work.events.empty()) continue;
+    CommitBatch::ProjectPart& part = batch.projects.emplace_back();
+    part.project = name;
+    part.epoch = project_work.project->epoch();
+    part.events.reserve(project_work.events.size());
+    for (const v1::Event& event : project_work.events) part.events.push_back(&event);
   }
-  if (auto status = store_->Commit(batch); !status.ok()) {
-    log::Error("commit failed for source=", source, ": ", status.message());
-    for (size_t j = 0; j < appends.size(); ++j) appends[j]->Revert(store_->LoadProject(projects[j]->name()));
-    return absl::UnavailableError(absl::StrCat("the hub could not commit: ", status.message()));
+  for (const auto& [source, seq] : accepted) {
+    if (seq > AcceptedSourceSeq(source)) batch.sources.push_back({source, seq});
   }
-  for (auto& append : appends) append->Publish();
-  RememberSourceLocked(source, accepted);
-  return accepted;
+  if (!batch.projects.empty() || !batch.sources.empty()) {
+    if (absl::Status status = store_->Commit(batch); !status.ok()) {
+      // Nothing of the group was applied: the state stays what is committed,
+      // and the publishers resend.
+      log::Error("commit of ", group.size(), " publishes failed: ", status.message());
+      const absl::Status unavailable =
+          absl::UnavailableError(absl::StrCat("the hub could not commit: ", status.message()));
+      for (size_t i = 0; i < group.size(); ++i) group[i].done(outcomes[i].ok() ? unavailable : outcomes[i].status());
+      return;
+    }
+  }
+  CommitBatch snapshots;
+  std::deque<v1::ProjectSnapshot> snapshot_storage;  // what snapshots points into
+  for (auto& [name, project_work] : work) {
+    auto due = project_work.project->Apply(std::move(project_work.events));
+    if (!due) continue;
+    CommitBatch::ProjectPart& part = snapshots.projects.emplace_back();
+    part.project = name;
+    part.epoch = project_work.project->epoch();
+    snapshot_storage.push_back(std::move(due->snapshot));
+    part.snapshot = &snapshot_storage.back();
+    part.forget_upto = due->forget_upto;
+  }
+  RememberSources(accepted);
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
+  // The full state every so often, so that a restart replays little. In its
+  // own transaction, after the acknowledgements: until it is written, the
+  // previous snapshot and the events after it restore the same state.
+  if (!snapshots.projects.empty()) {
+    if (absl::Status status = store_->Commit(snapshots); !status.ok()) {
+      log::Warn("writing ", snapshots.projects.size(), " snapshots failed (a restart replays more): ",
+                status.message());
+    }
+  }
 }
 
 }  // namespace nanokit::hub

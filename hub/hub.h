@@ -1,8 +1,17 @@
 #pragma once
 // The hub's core, independent of gRPC: accepts publishes (deduplicating by
 // source and source_seq), owns every Project, and ticks heartbeats.
+//
+// Publishes are committed by one committer thread, never by the caller: a
+// gRPC reaction hands its request over and returns at once, and is told the
+// outcome when the commit is done. The committer takes every request waiting
+// at that moment (from all streams) as one group: one store transaction, and
+// then the group's events become visible, in order, to watchers and
+// snapshots, and each request is acknowledged. So a slow disk delays
+// acknowledgements, never another stream's reactions.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,6 +33,9 @@ struct HubOptions {
   // Sources remembered for deduplication; the least recently seen is
   // forgotten first.
   size_t max_sources = 100000;
+  // Most requests, and events, in one group commit (more wait for the next).
+  size_t max_group_requests = 256;
+  size_t max_group_events = 20000;
 };
 
 class Hub {
@@ -35,20 +47,31 @@ class Hub {
 
   // Restores what the store holds. Call once, before serving.
   absl::Status Recover();
-  // Starts and stops the heartbeat ticker.
+  // Starts and stops the heartbeat ticker and the committer. Stop commits
+  // what is waiting first; a publish after it is refused.
   void Start();
   void Stop();
 
-  // Accepts the events of one PublishRequest from `source`: validates them,
-  // drops those already accepted (a retry), appends the rest to their
-  // projects and commits them. Returns the highest source_seq accepted, to
-  // acknowledge.
+  // The outcome of one publish: the highest source_seq accepted (to
+  // acknowledge; every event up to it is committed and visible), or why the
+  // request was refused whole.
+  using PublishDone = std::function<void(absl::StatusOr<uint64_t> accepted)>;
+
+  // Accepts the events of one PublishRequest from `source`: validates them
+  // (a bad request is refused whole, with done called before this returns),
+  // then queues them for the committer, which drops those already accepted
+  // (a retry), gives the rest seqs and commits them. done is called exactly
+  // once, from the committer thread, and must not block.
   // Takes the request: its events are moved into the history, not copied.
-  absl::StatusOr<uint64_t> Publish(const std::string& source, bridge::v1::PublishRequest request);
+  void Publish(const std::string& source, bridge::v1::PublishRequest request, PublishDone done);
+  // Publish and wait for the outcome, for callers that have a thread to
+  // spare (tests, tools). The hub must be started.
+  absl::StatusOr<uint64_t> PublishAndWait(const std::string& source, bridge::v1::PublishRequest request);
 
   uint64_t AcceptedSourceSeq(const std::string& source) const;
 
-  // nullptr only when the project limit is reached (or the name is invalid).
+  // The project, created if new. An error when the name is invalid or the
+  // project limit is reached.
   absl::StatusOr<std::shared_ptr<Project>> GetOrCreateProject(const std::string& name);
   std::shared_ptr<Project> FindProject(const std::string& name) const;
 
@@ -59,8 +82,16 @@ class Hub {
   const HubOptions& options() const { return options_; }
 
  private:
+  struct WaitingPublish {
+    std::string source;
+    bridge::v1::PublishRequest request;
+    PublishDone done;
+  };
   void TickHeartbeats();
-  void RememberSourceLocked(const std::string& source, uint64_t accepted) ABSL_EXCLUSIVE_LOCKS_REQUIRED(publish_mu_);
+  void RunCommitter();
+  // Commits one group and tells each request its outcome.
+  void CommitGroup(std::vector<WaitingPublish> group);
+  void RememberSources(const absl::flat_hash_map<std::string, uint64_t>& accepted);
 
   const HubOptions options_;
   const std::unique_ptr<Store> store_;
@@ -71,14 +102,19 @@ class Hub {
   mutable absl::Mutex projects_mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Project>> projects_ ABSL_GUARDED_BY(projects_mu_);
 
-  // Serializes publishes so that the duplicate check, seq assignment and
-  // commit of one source's batch happen together.
-  mutable absl::Mutex publish_mu_;
+  // The highest source_seq committed per source. Written by the committer.
+  mutable absl::Mutex sources_mu_;
   struct SourceRecord {
     uint64_t accepted = 0;
     absl::Time last_seen;
   };
-  absl::flat_hash_map<std::string, SourceRecord> sources_ ABSL_GUARDED_BY(publish_mu_);
+  absl::flat_hash_map<std::string, SourceRecord> sources_ ABSL_GUARDED_BY(sources_mu_);
+
+  // What waits for the committer, in arrival order.
+  absl::Mutex queue_mu_;
+  std::vector<WaitingPublish> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool accepting_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread committer_;
 
   absl::Mutex ticker_mu_;
   bool stopping_ ABSL_GUARDED_BY(ticker_mu_) = false;

@@ -12,9 +12,13 @@ namespace v1 = nanokit::bridge::v1;
 
 namespace {
 
-// One publishing core. Reads requests one at a time, hands each to the Hub,
-// and answers with the highest accepted source_seq. Acks coalesce: while a
-// write is in flight only the newest pending ack is kept.
+// One publishing core. Reads requests one at a time and hands each to the
+// Hub, whose committer calls back once it is committed; the reaction itself
+// returns at once. The next read starts from that callback, so one request
+// per stream is with the hub at a time — and since Finish comes only after a
+// failed read or a refused request, OnDone never comes while the hub holds
+// a callback to this reactor. Acks coalesce: while a write is in flight only
+// the newest pending ack is kept.
 class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
   PublishReactor(Hub* hub, uint64_t id, std::string peer) : hub_(hub), id_(id), peer_(std::move(peer)) {
@@ -52,8 +56,13 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
         return;
       }
     }
-    auto accepted = hub_->Publish(source_, std::move(request_));
-    request_.Clear();
+    v1::PublishRequest request;
+    request.Swap(&request_);
+    hub_->Publish(source_, std::move(request), [this](absl::StatusOr<uint64_t> accepted) { OnPublished(accepted); });
+  }
+
+  // From the hub's committer (or at once, for a request refused whole).
+  void OnPublished(const absl::StatusOr<uint64_t>& accepted) {
     if (!accepted.ok()) {
       log::Warn("publish stream=", id_, " source=", source_, " rejected: ", accepted.status().message());
       FinishWhenIdle(ToGrpcStatus(accepted.status()));

@@ -10,13 +10,15 @@ namespace nanokit::hub {
 namespace v1 = nanokit::bridge::v1;
 Project::Project(std::string name, std::string epoch, ProjectOptions options)
     : name_(std::move(name)),
+      epoch_(std::move(epoch)),
       options_(options),
-      state_(name_, std::move(epoch), options.log_lines_per_resource),
+      state_(name_, epoch_, options.log_lines_per_resource),
       history_(options.history_events, options.history_bytes),
       core_changed_at_(absl::Now()) {}
 
 Project::Project(std::string name, StoredProject stored, ProjectOptions options)
     : name_(std::move(name)),
+      epoch_(stored.epoch),
       options_(options),
       state_(name_, stored.epoch, options.log_lines_per_resource),
       history_(options.history_events, options.history_bytes),
@@ -41,68 +43,36 @@ void Project::RememberLocked(std::shared_ptr<const v1::Event> event) {
   history_.Append(seq, bytes, std::move(event));
 }
 
-Project::Append::Append(Project* project, std::vector<v1::Event> events) : project_(project) {
-  project_->mu_.Lock();
-  ProjectState& state = project_->state_;
-  const uint64_t before = state.seq();
-  batch_ = std::make_shared<v1::WatchResponse>();
-  v1::EventBatch* batch = batch_->mutable_events();
-  for (v1::Event& event : events) {
-    if (!state.Changes(event)) continue;
-    event.set_seq(state.seq() + 1);
-    state.Apply(event);
-    batch->add_events()->Swap(&event);
+void Project::Stage(std::vector<v1::Event>& events) const {
+  absl::MutexLock lock(&mu_);
+  state_.Stage(events);
+}
+
+std::optional<Project::SnapshotDue> Project::Apply(std::vector<v1::Event> events) {
+  if (events.empty()) return std::nullopt;
+  // The events as watchers get them; the history points into it (sharing
+  // it), so it keeps them without a copy.
+  auto batch = std::make_shared<v1::WatchResponse>();
+  v1::EventBatch* out = batch->mutable_events();
+  out->mutable_events()->Reserve(static_cast<int>(events.size()));
+  for (v1::Event& event : events) out->add_events()->Swap(&event);
+
+  absl::MutexLock lock(&mu_);
+  const uint64_t before = state_.seq();
+  for (const v1::Event& event : out->events()) {
+    state_.Apply(event);
+    RememberLocked(std::shared_ptr<const v1::Event>(batch, &event));
   }
-  events_.reserve(static_cast<size_t>(batch->events_size()));
-  for (const v1::Event& event : batch->events()) events_.emplace_back(batch_, &event);
-  const uint64_t every = project_->options_.snapshot_every;
-  if (every > 0 && state.seq() / every != before / every) {
-    snapshot_ = state.ToSnapshot();
-    const uint64_t keep = project_->options_.history_events;
-    forget_upto_ = state.seq() > keep ? state.seq() - keep : 0;
-  }
+  DeliverLocked(batch);
+  const uint64_t every = options_.snapshot_every;
+  if (every == 0 || state_.seq() / every == before / every) return std::nullopt;
+  const uint64_t keep = options_.history_events;
+  return SnapshotDue{state_.ToSnapshot(), state_.seq() > keep ? state_.seq() - keep : 0};
 }
 
-Project::Append::~Append() {
-  if (locked_) project_->mu_.Unlock();
-}
-
-CommitBatch::ProjectPart Project::Append::Part() const {
-  CommitBatch::ProjectPart part;
-  part.project = project_->name_;
-  part.epoch = project_->state_.epoch();
-  part.events.reserve(events_.size());
-  for (const auto& event : events_) part.events.push_back(event.get());
-  part.snapshot = snapshot_ ? &*snapshot_ : nullptr;
-  part.forget_upto = forget_upto_;
-  return part;
-}
-
-void Project::Append::Publish() {
-  if (!events_.empty()) {
-    for (const auto& event : events_) project_->RememberLocked(event);
-    project_->DeliverLocked(batch_);
-  }
-  locked_ = false;
-  project_->mu_.Unlock();
-}
-
-void Project::Append::Revert(absl::StatusOr<StoredProject> committed) {
-  if (committed.ok()) {
-    project_->RestoreLocked(*std::move(committed));
-  } else {
-    log::Error("project=", project_->name_, " cannot reload what is committed (", committed.status().message(),
-               "); keeping the uncommitted state in memory");
-  }
-  locked_ = false;
-  project_->mu_.Unlock();
-}
-
-std::vector<std::shared_ptr<const v1::Event>> Project::AppendAndPublish(std::vector<v1::Event> events) {
-  Append append(this, std::move(events));
-  auto appended = append.events();
-  append.Publish();
-  return appended;
+void Project::AppendAndPublish(std::vector<v1::Event> events) {
+  Stage(events);
+  Apply(std::move(events));
 }
 
 void Project::Watch(WatchSink* sink, const std::string& epoch, uint64_t after_seq) {

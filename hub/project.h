@@ -41,37 +41,26 @@ class Project {
 
   const std::string& name() const { return name_; }
 
-  // Appending is two-phase so that nothing is seen before it is committed.
-  // An Append holds the project's lock from its construction until Publish
-  // or Revert: it folds the events into the state in order, drops those
-  // that change nothing and assigns seq to the rest; the hub commits
-  // Part(), then Publish() keeps them in the history and sends them to
-  // every watcher as one batch, or Revert() puts back what the store has.
-  class Append {
-   public:
-    Append(Project* project, std::vector<bridge::v1::Event> events);
-    ~Append();
-    Append(const Append&) = delete;
-    Append& operator=(const Append&) = delete;
+  const std::string& epoch() const { return epoch_; }
 
-    const std::vector<std::shared_ptr<const bridge::v1::Event>>& events() const { return events_; }
-    CommitBatch::ProjectPart Part() const;
-    void Publish();
-    void Revert(absl::StatusOr<StoredProject> committed);
-
-   private:
-    Project* const project_;
-    bool locked_ = true;
-    // The events as watchers get them; events_ point into it (sharing it),
-    // so the history keeps them without a copy.
-    std::shared_ptr<bridge::v1::WatchResponse> batch_;
-    std::vector<std::shared_ptr<const bridge::v1::Event>> events_;
-    std::optional<bridge::v1::ProjectSnapshot> snapshot_;
-    uint64_t forget_upto_ = 0;
+  // Appending takes two steps, so that nothing is seen before it is
+  // committed. Stage keeps, in order, the events that change the state and
+  // gives them seqs, without touching the state; the hub commits them; then
+  // Apply folds them in, keeps them in the history and sends them to every
+  // watcher as one batch. Only the hub's committer stages and applies, one
+  // group of publishes at a time, so nothing comes between the two steps;
+  // watchers and snapshots meanwhile see the committed state.
+  void Stage(std::vector<bridge::v1::Event>& events) const;
+  // Set when the state crossed a multiple of snapshot_every: the state to
+  // write in full, and the seq at or below which the store may forget events.
+  struct SnapshotDue {
+    bridge::v1::ProjectSnapshot snapshot;
+    uint64_t forget_upto = 0;
   };
+  std::optional<SnapshotDue> Apply(std::vector<bridge::v1::Event> events);
 
-  // Append, Part and Publish in one step, for a caller without a store.
-  std::vector<std::shared_ptr<const bridge::v1::Event>> AppendAndPublish(std::vector<bridge::v1::Event> events);
+  // Stage and Apply in one step, for a caller without a store.
+  void AppendAndPublish(std::vector<bridge::v1::Event> events);
 
   // Registers a watcher and delivers its first response: the events after
   // (epoch, after_seq) when the history still holds all of them, otherwise
@@ -100,6 +89,7 @@ class Project {
   void RememberLocked(std::shared_ptr<const bridge::v1::Event> event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
+  const std::string epoch_;
   const ProjectOptions options_;
 
   mutable absl::Mutex mu_;

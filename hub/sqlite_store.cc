@@ -214,22 +214,6 @@ absl::StatusOr<RecoveredState> SqliteStore::Recover() {
   return state;
 }
 
-absl::StatusOr<StoredProject> SqliteStore::LoadProject(const std::string& name) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT epoch, snapshot FROM projects WHERE name = ?1", -1, &stmt, nullptr) !=
-      SQLITE_OK) {
-    return Error("read project");
-  }
-  BindText(stmt, 1, name);
-  absl::StatusOr<StoredProject> result = absl::NotFoundError(absl::StrCat("no project ", name));
-  if (sqlite3_step(stmt) == SQLITE_ROW) {
-    result = LoadProjectRow(name, reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
-                            sqlite3_column_blob(stmt, 1), sqlite3_column_bytes(stmt, 1));
-  }
-  sqlite3_finalize(stmt);
-  return result;
-}
-
 absl::Status SqliteStore::Commit(const CommitBatch& batch) {
   if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [this](const char* what) {
@@ -270,10 +254,10 @@ absl::Status SqliteStore::Commit(const CommitBatch& batch) {
       if (sqlite3_step(forget_events_) != SQLITE_DONE) return fail("forget events");
     }
   }
-  if (!batch.source.empty()) {
+  for (const CommitBatch::SourcePart& source : batch.sources) {
     StatementReset reset(upsert_source_);
-    BindText(upsert_source_, 1, batch.source);
-    sqlite3_bind_int64(upsert_source_, 2, static_cast<sqlite3_int64>(batch.accepted_source_seq));
+    BindText(upsert_source_, 1, source.source);
+    sqlite3_bind_int64(upsert_source_, 2, static_cast<sqlite3_int64>(source.accepted_source_seq));
     sqlite3_bind_int64(upsert_source_, 3, absl::ToUnixSeconds(absl::Now()));
     if (sqlite3_step(upsert_source_) != SQLITE_DONE) return fail("write source");
   }

@@ -29,7 +29,6 @@ class SqliteStore final : public Store {
 
   absl::StatusOr<RecoveredState> Recover() override;
   absl::Status Commit(const CommitBatch& batch) override;
-  absl::StatusOr<StoredProject> LoadProject(const std::string& name) override;
 
  private:
   SqliteStore(sqlite3* db, int lock_fd, size_t max_sources);

@@ -32,7 +32,8 @@ struct RecoveredState {
   absl::flat_hash_map<std::string, uint64_t> accepted_source_seq;
 };
 
-// What one publish adds, written in one transaction.
+// What one group of publishes adds (every stream's waiting requests at that
+// moment), written in one transaction.
 struct CommitBatch {
   struct ProjectPart {
     std::string project;
@@ -43,8 +44,12 @@ struct CommitBatch {
     // Events at or below this seq may be forgotten (0: none).
     uint64_t forget_upto = 0;
   };
-  std::string source;
-  uint64_t accepted_source_seq = 0;
+  // Per source in the group: the highest source_seq now accepted.
+  struct SourcePart {
+    std::string source;
+    uint64_t accepted_source_seq = 0;
+  };
+  std::vector<SourcePart> sources;
   std::vector<ProjectPart> projects;
 };
 
@@ -54,10 +59,9 @@ class Store {
 
   virtual absl::StatusOr<RecoveredState> Recover() = 0;
   // Returns only once the batch is durable; the hub acknowledges after that.
+  // Called from the hub's committer thread only; it may take its time
+  // (no RPC waits on it), but nothing else commits meanwhile.
   virtual absl::Status Commit(const CommitBatch& batch) = 0;
-  // What is committed for one project, to start over from after a failed
-  // commit.
-  virtual absl::StatusOr<StoredProject> LoadProject(const std::string& name) = 0;
 };
 
 // Keeps nothing: a restart starts a new epoch (--in-memory).
@@ -65,9 +69,6 @@ class MemoryStore final : public Store {
  public:
   absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
   absl::Status Commit(const CommitBatch&) override { return absl::OkStatus(); }
-  absl::StatusOr<StoredProject> LoadProject(const std::string&) override {
-    return absl::UnimplementedError("an in-memory hub keeps nothing to reload");
-  }
 };
 
 }  // namespace nanokit::hub

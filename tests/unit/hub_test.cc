@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/notification.h"
+
 namespace nanokit::hub {
 namespace {
 
@@ -53,41 +55,179 @@ v1::PublishRequest Request(const std::string& project, uint64_t first_source_seq
 
 TEST(HubTest, AssignsSeqAndDropsRetriedEvents) {
   Hub hub(HubOptions{}, std::make_unique<MemoryStore>());
-  EXPECT_EQ(*hub.Publish("core-1", Request("demo", 1, 3)), 3u);
+  hub.Start();
+  EXPECT_EQ(*hub.PublishAndWait("core-1", Request("demo", 1, 3)), 3u);
   // A retry resends 2..4: only 4 is new.
-  EXPECT_EQ(*hub.Publish("core-1", Request("demo", 2, 3)), 4u);
+  EXPECT_EQ(*hub.PublishAndWait("core-1", Request("demo", 2, 3)), 4u);
   auto snapshot = hub.Snapshot("demo");
   ASSERT_TRUE(snapshot.ok());
   EXPECT_EQ(snapshot->seq(), 4u);
   EXPECT_EQ(snapshot->resources(0).message(), "m4");
   EXPECT_EQ(hub.AcceptedSourceSeq("core-1"), 4u);
   // Another source has its own counter.
-  EXPECT_EQ(*hub.Publish("core-2", Request("demo", 1, 1, "other")), 1u);
+  EXPECT_EQ(*hub.PublishAndWait("core-2", Request("demo", 1, 1, "other")), 1u);
   EXPECT_EQ(hub.Snapshot("demo")->seq(), 5u);
 }
 
 TEST(HubTest, NoOpStatusUpdatesGetNoSeqButAreAcknowledged) {
   Hub hub(HubOptions{}, std::make_unique<MemoryStore>());
+  hub.Start();
   auto first = Request("demo", 1, 1);
-  ASSERT_TRUE(hub.Publish("c", first).ok());
+  ASSERT_TRUE(hub.PublishAndWait("c", first).ok());
   auto same = first;
   same.mutable_events(0)->set_source_seq(2);
-  EXPECT_EQ(*hub.Publish("c", same), 2u);
+  EXPECT_EQ(*hub.PublishAndWait("c", same), 2u);
   EXPECT_EQ(hub.Snapshot("demo")->seq(), 1u);
 }
 
 TEST(HubTest, RejectsInvalidRequestsWhole) {
   Hub hub(HubOptions{}, std::make_unique<MemoryStore>());
+  hub.Start();
   auto request = Request("demo", 1, 2);
   request.mutable_events(1)->clear_payload();
-  EXPECT_EQ(hub.Publish("c", request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(hub.PublishAndWait("c", request).status().code(), absl::StatusCode::kInvalidArgument);
   request = Request("bad name!", 1, 1);
-  EXPECT_EQ(hub.Publish("c", request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(hub.PublishAndWait("c", request).status().code(), absl::StatusCode::kInvalidArgument);
   request = Request("demo", 1, 1);
   request.mutable_events(0)->set_source("someone-else");
-  EXPECT_EQ(hub.Publish("c", request).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(hub.PublishAndWait("c", request).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(hub.AcceptedSourceSeq("c"), 0u);
   EXPECT_EQ(hub.FindProject("demo"), nullptr);
+}
+
+// A store whose commits wait until the test lets them go: a disk as slow as
+// the test wants, without sleeping.
+class GatedStore : public Store {
+ public:
+  absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
+  absl::Status Commit(const CommitBatch& batch) override {
+    bool first;
+    {
+      absl::MutexLock lock(&mu_);
+      first = ++commits_ == 1;
+      requests_in_last_ = batch.sources.size();
+    }
+    if (first) entered_.Notify();
+    gate_.WaitForNotification();
+    return absl::OkStatus();
+  }
+  void WaitUntilCommitting() { entered_.WaitForNotification(); }
+  void Open() { gate_.Notify(); }
+  int commits() {
+    absl::MutexLock lock(&mu_);
+    return commits_;
+  }
+  size_t sources_in_last_commit() {
+    absl::MutexLock lock(&mu_);
+    return requests_in_last_;
+  }
+
+ private:
+  absl::Notification entered_;
+  absl::Notification gate_;
+  absl::Mutex mu_;
+  int commits_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t requests_in_last_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// What a gRPC reaction asks of the hub never waits for the disk: Publish
+// returns at once, and snapshots and new watchers are served from the
+// committed state while a commit is under way. Requests that arrive meanwhile
+// are committed together, in one transaction, once the disk is back.
+TEST(HubTest, ASlowCommitHoldsNoCallerAndGroupsWhatWaits) {
+  auto owned = std::make_unique<GatedStore>();
+  GatedStore* store = owned.get();
+  Hub hub(HubOptions{}, std::move(owned));
+  hub.Start();
+
+  absl::Mutex mu;
+  std::vector<std::pair<std::string, uint64_t>> acks;
+  auto record = [&](std::string source) {
+    return [&, source](absl::StatusOr<uint64_t> accepted) {
+      ASSERT_TRUE(accepted.ok()) << accepted.status();
+      absl::MutexLock lock(&mu);
+      acks.emplace_back(source, *accepted);
+    };
+  };
+  hub.Publish("core-1", Request("demo", 1, 3), record("core-1"));  // returns; its commit blocks
+  store->WaitUntilCommitting();
+  hub.Publish("core-2", Request("demo", 1, 2, "two"), record("core-2"));
+  hub.Publish("core-3", Request("other", 1, 1), record("core-3"));
+
+  // Meanwhile the committed state is served, and nothing uncommitted shows.
+  auto snapshot = hub.Snapshot("demo");
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->seq(), 0u);
+  RecordingSink sink;
+  auto project = hub.GetOrCreateProject("demo");
+  ASSERT_TRUE(project.ok());
+  (*project)->Watch(&sink, "", 0);
+  ASSERT_EQ(sink.responses.size(), 1u);
+  EXPECT_TRUE(sink.responses[0]->has_snapshot());
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(acks.empty()) << "acknowledged before it was committed";
+  }
+
+  store->Open();
+  {
+    absl::MutexLock lock(&mu);
+    auto all = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return acks.size() == 3; };
+    mu.Await(absl::Condition(&all));
+    EXPECT_EQ(acks[0], std::make_pair(std::string("core-1"), uint64_t{3}));
+  }
+  EXPECT_EQ(store->commits(), 2) << "the two requests that waited were committed together";
+  EXPECT_EQ(store->sources_in_last_commit(), 2u);
+  EXPECT_EQ(sink.EventSeqs(), (std::vector<uint64_t>{1, 2, 3, 4, 5})) << "in order, after their commit";
+  EXPECT_EQ(hub.Snapshot("demo")->seq(), 5u);
+  (*project)->Unwatch(&sink);
+}
+
+TEST(HubTest, AFailedCommitAcceptsNothingAndTheRetryIsAccepted) {
+  class FailingOnce : public Store {
+   public:
+    absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
+    absl::Status Commit(const CommitBatch&) override {
+      return failed_.exchange(true) ? absl::OkStatus() : absl::InternalError("disk full");
+    }
+
+   private:
+    std::atomic<bool> failed_{false};
+  };
+  Hub hub(HubOptions{}, std::make_unique<FailingOnce>());
+  hub.Start();
+  auto first = hub.PublishAndWait("core", Request("demo", 1, 3));
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(hub.Snapshot("demo")->seq(), 0u);
+  EXPECT_EQ(hub.AcceptedSourceSeq("core"), 0u);
+  EXPECT_EQ(*hub.PublishAndWait("core", Request("demo", 1, 3)), 3u);
+  EXPECT_EQ(hub.Snapshot("demo")->seq(), 3u);
+}
+
+TEST(HubTest, EventsThatChangeNothingGetNoSeqEvenWithinOneRequest) {
+  Hub hub(HubOptions{}, std::make_unique<MemoryStore>());
+  hub.Start();
+  v1::PublishRequest request;
+  auto add = [&](uint64_t source_seq, const std::string& resource, bool removed, const std::string& message) {
+    v1::Event* e = request.add_events();
+    e->set_project("demo");
+    e->set_source_seq(source_seq);
+    e->mutable_status_update()->set_resource_id(resource);
+    e->mutable_status_update()->set_status(v1::HEALTHY);
+    e->mutable_status_update()->set_message(message);
+    e->mutable_status_update()->set_removed(removed);
+  };
+  add(1, "web", false, "up");
+  add(2, "web", false, "up");    // repeats 1
+  add(3, "web", true, "");       // removes
+  add(4, "web", true, "");       // nothing left to remove
+  add(5, "web", false, "up");    // a new web
+  add(6, "db", true, "");        // never existed
+  EXPECT_EQ(*hub.PublishAndWait("core", request), 6u);
+  auto snapshot = hub.Snapshot("demo");
+  EXPECT_EQ(snapshot->seq(), 3u);
+  ASSERT_EQ(snapshot->resources_size(), 1);
+  EXPECT_EQ(snapshot->resources(0).seq(), 3u);
 }
 
 TEST(ProjectTest, WatchStartsWithSnapshotThenLiveBatches) {

@@ -42,20 +42,22 @@ TEST(SqliteStoreTest, AHubRestoresStateSeqEpochAndSources) {
     ASSERT_TRUE(store.ok()) << store.status();
     Hub hub(SmallOptions(), *std::move(store));
     ASSERT_TRUE(hub.Recover().ok());
-    ASSERT_EQ(*hub.Publish("core", Logs(1, 17)), 17u);
-    ASSERT_EQ(*hub.Publish("core", Logs(18, 8)), 25u);
+    hub.Start();
+    ASSERT_EQ(*hub.PublishAndWait("core", Logs(1, 17)), 17u);
+    ASSERT_EQ(*hub.PublishAndWait("core", Logs(18, 8)), 25u);
     before = *hub.Snapshot("demo");
   }
   auto store = SqliteStore::Open(dir.path());
   ASSERT_TRUE(store.ok()) << store.status();
   Hub hub(SmallOptions(), *std::move(store));
   ASSERT_TRUE(hub.Recover().ok());
+  hub.Start();
   v1::ProjectSnapshot after = *hub.Snapshot("demo");
   EXPECT_EQ(after.seq(), 25u);
   EXPECT_EQ(after.epoch(), before.epoch());
   EXPECT_EQ(testing::DiffSnapshots(before, after), "");
   // A retry of what was committed before the restart is still a duplicate.
-  EXPECT_EQ(*hub.Publish("core", Logs(20, 3)), 25u);
+  EXPECT_EQ(*hub.PublishAndWait("core", Logs(20, 3)), 25u);
   EXPECT_EQ(hub.Snapshot("demo")->seq(), 25u);
 }
 
@@ -64,7 +66,8 @@ TEST(SqliteStoreTest, OldEventsAreForgottenBehindASnapshot) {
   {
     Hub hub(SmallOptions(), *SqliteStore::Open(dir.path()));
     ASSERT_TRUE(hub.Recover().ok());
-    for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(hub.Publish("core", Logs(1 + i * 5, 5)).ok());
+    hub.Start();
+    for (uint64_t i = 0; i < 10; ++i) ASSERT_TRUE(hub.PublishAndWait("core", Logs(1 + i * 5, 5)).ok());
   }
   auto store = SqliteStore::Open(dir.path());
   ASSERT_TRUE(store.ok());
@@ -84,11 +87,13 @@ TEST(SqliteStoreTest, AResumingWatcherNeedsNoSnapshotAfterARestart) {
   {
     Hub hub(SmallOptions(), *SqliteStore::Open(dir.path()));
     ASSERT_TRUE(hub.Recover().ok());
-    ASSERT_TRUE(hub.Publish("core", Logs(1, 12)).ok());
+    hub.Start();
+    ASSERT_TRUE(hub.PublishAndWait("core", Logs(1, 12)).ok());
     epoch = hub.Snapshot("demo")->epoch();
   }
   Hub hub(SmallOptions(), *SqliteStore::Open(dir.path()));
   ASSERT_TRUE(hub.Recover().ok());
+  hub.Start();
   struct Sink : WatchSink {
     bool Deliver(std::shared_ptr<const v1::WatchResponse> r) override {
       responses.push_back(std::move(r));
