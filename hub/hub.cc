@@ -144,7 +144,7 @@ void Hub::Publish(const std::string& source, v1::PublishRequest request, Publish
     absl::Status status;
     if (!event.source().empty() && event.source() != source) {
       status = absl::InvalidArgumentError(
-          absl::StrCat("event source \"", event.source().substr(0, 64), "\" differs from the stream's source"));
+          absl::StrCat("event source ", protocol::Quoted(event.source()), " differs from the stream's source"));
     } else if (event.source_seq() == 0) {
       status = absl::InvalidArgumentError("event without source_seq");
     } else {

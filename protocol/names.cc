@@ -1,6 +1,7 @@
 #include "protocol/names.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace nanokit::protocol {
@@ -21,19 +22,20 @@ bool IsValidResourceId(absl::string_view id) {
   return true;
 }
 
-namespace {
-// A name in an error message is cut short: it may be long or hostile.
-absl::string_view Shown(absl::string_view name) { return name.substr(0, 64); }
-}  // namespace
+std::string Quoted(absl::string_view untrusted, size_t max_bytes) {
+  std::string out = absl::StrCat("\"", absl::CHexEscape(untrusted.substr(0, max_bytes)), "\"");
+  if (untrusted.size() > max_bytes) out += "...";
+  return out;
+}
 
 absl::Status CheckProjectName(absl::string_view name) {
   if (IsValidProjectName(name)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("invalid project name \"", Shown(name), "\": ", kProjectNameRule));
+  return absl::InvalidArgumentError(absl::StrCat("invalid project name ", Quoted(name), ": ", kProjectNameRule));
 }
 
 absl::Status CheckResourceId(absl::string_view id) {
   if (IsValidResourceId(id)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat("invalid resource id \"", Shown(id), "\": ", kResourceIdRule));
+  return absl::InvalidArgumentError(absl::StrCat("invalid resource id ", Quoted(id), ": ", kResourceIdRule));
 }
 
 }  // namespace nanokit::protocol

@@ -6,6 +6,7 @@
 // names.json holds the cases every implementation checks.
 
 #include <cstddef>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -26,6 +27,12 @@ inline constexpr absl::string_view kResourceIdRule =
 bool IsValidProjectName(absl::string_view name);
 // 1-256 printable ASCII characters without spaces.
 bool IsValidResourceId(absl::string_view id);
+
+// Untrusted text as an error message or a log line may show it, in quotes:
+// at most max_bytes of it, everything but printable ASCII escaped (\n,
+// \xff...), so the result is valid UTF-8 in any JSON or proto string and
+// cannot forge a log line.
+std::string Quoted(absl::string_view untrusted, size_t max_bytes = 64);
 
 // InvalidArgument naming the (shortened) name and the rule; OK when valid.
 absl::Status CheckProjectName(absl::string_view name);

@@ -4,13 +4,12 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/server_message.h"
-#include "protocol/names.h"
+#include "ws_gateway/client_request.h"
 #include "ws_gateway/gateway.h"
 #include "ws_gateway/upgrade_policy.h"
 
@@ -99,30 +98,24 @@ void WebSocketSession::OnRead(beast::error_code ec, std::size_t) {
 }
 
 void WebSocketSession::HandleMessage(const std::string& text) {
-  v1::ClientMessage message;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;  // newer clients may send more
-  auto status = google::protobuf::util::JsonStringToMessage(text, &message, options);
-  if (!status.ok()) {
-    Reply(ErrorMessage("invalid_json", absl::StrCat("not a ClientMessage in JSON: ", status.message().as_string())));
+  auto request = ParseClientRequest(text);
+  if (auto* error = std::get_if<v1::ServerMessage>(&request)) {
+    Reply(*error);
     return;
   }
-  if (message.type() == "subscribe") {
-    Subscribe(message);
-  } else if (message.type() == "unsubscribe") {
-    Unsubscribe(message.project());
-  } else {
-    Reply(ErrorMessage("unknown_type", absl::StrCat("unknown message type \"", message.type().substr(0, 64),
-                                                    "\"; expected subscribe or unsubscribe")));
+  const ClientRequest& client_request = std::get<ClientRequest>(request);
+  switch (client_request.kind) {
+    case ClientRequest::Kind::kSubscribe:
+      Subscribe(client_request);
+      break;
+    case ClientRequest::Kind::kUnsubscribe:
+      Unsubscribe(client_request.project);
+      break;
   }
 }
 
-void WebSocketSession::Subscribe(const v1::ClientMessage& message) {
-  const std::string& project = message.project();
-  if (!protocol::IsValidProjectName(project)) {
-    Reply(ErrorMessage("invalid_project", protocol::kProjectNameRule));
-    return;
-  }
+void WebSocketSession::Subscribe(const ClientRequest& request) {
+  const std::string& project = request.project;
   if (!subscriptions_.contains(project) && subscriptions_.size() >= gateway_->options().max_subscriptions) {
     v1::ServerMessage error = ErrorMessage(
         "too_many_subscriptions", absl::StrCat("at most ", gateway_->options().max_subscriptions, " per connection"));
@@ -138,7 +131,7 @@ void WebSocketSession::Subscribe(const v1::ClientMessage& message) {
     return;
   }
   subscriptions_[project] = *channel;
-  (*channel)->Subscribe(shared_from_this(), message.epoch(), message.after_seq());
+  (*channel)->Subscribe(shared_from_this(), request.epoch, request.after_seq);
 }
 
 void WebSocketSession::Unsubscribe(const std::string& project) {

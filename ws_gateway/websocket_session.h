@@ -18,6 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
+#include "ws_gateway/client_request.h"
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_channel.h"
 #include "ws_gateway/stream.h"
@@ -47,7 +48,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleMessage(const std::string& text);
-  void Subscribe(const bridge::v1::ClientMessage& message);
+  void Subscribe(const ClientRequest& request);
   void Unsubscribe(const std::string& project);
   void Reply(const bridge::v1::ServerMessage& message);
   // Starts the next write: the queue's next batch as one frame — a message

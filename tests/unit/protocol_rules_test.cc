@@ -66,6 +66,16 @@ TEST(NamesTest, ErrorsStateTheRuleAndShortenTheName) {
   EXPECT_FALSE(CheckResourceId("a b").ok());
 }
 
+TEST(NamesTest, QuotedTextIsShortPrintableAndNeverCutInsideACharacter) {
+  EXPECT_EQ(Quoted("web"), "\"web\"");
+  EXPECT_EQ(Quoted("a\nb"), "\"a\\nb\"");
+  // 63 letters and a two-byte character across the 64-byte cut: escaped,
+  // so the result is plain ASCII (valid UTF-8) whatever the input.
+  const std::string quoted = Quoted(std::string(63, 'a') + "\xc3\xa9" + std::string(100, 'b'));
+  for (char c : quoted) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << quoted;
+  EXPECT_NE(quoted.find("..."), std::string::npos);
+}
+
 // Feeds (key, kind) oldest first, the way a queue holds them, and returns
 // the indexes kept.
 std::vector<int> Kept(const std::vector<std::pair<std::string, UpdateKind>>& updates) {
