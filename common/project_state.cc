@@ -1,6 +1,7 @@
 #include "common/project_state.h"
 
 #include "absl/container/flat_hash_map.h"
+#include "protocol/state_digest.h"
 
 namespace nanokit {
 
@@ -102,6 +103,7 @@ void ProjectState::Stage(std::vector<v1::Event>& events) const {
 
 void ProjectState::Apply(const v1::Event& event) {
   if (event.seq() > seq_) seq_ = event.seq();
+  digest_.clear();
   switch (event.payload_case()) {
     case v1::Event::kStatusUpdate: {
       const v1::StatusUpdate& update = event.status_update();
@@ -177,6 +179,21 @@ v1::ProjectSnapshot ProjectState::ToSnapshot() const {
   }
   if (!reconcile_.reconcile_id().empty()) *snapshot.mutable_reconcile() = reconcile_;
   return snapshot;
+}
+
+const std::string& ProjectState::Digest() const {
+  if (!digest_.empty()) return digest_;
+  protocol::StateDigest digest;
+  for (const auto& [id, resource] : resources_) {
+    const v1::ResourceState& state = resource.state;
+    digest.AddResource(id, state.kind(), v1::Status_Name(state.status()), state.message());
+  }
+  if (!reconcile_.reconcile_id().empty()) {
+    digest.AddReconcile(reconcile_.reconcile_id(), reconcile_.running(),
+                        v1::ReconcileEnd::Outcome_Name(reconcile_.outcome()));
+  }
+  digest_ = digest.Hex();
+  return digest_;
 }
 
 const v1::ResourceState* ProjectState::Find(const std::string& resource_id) const {

@@ -43,6 +43,10 @@ class ProjectState {
 
   bridge::v1::ProjectSnapshot ToSnapshot() const;
 
+  // The state digest heartbeats carry (protocol/state_digest.h), computed
+  // once per change.
+  const std::string& Digest() const;
+
   const std::string& project() const { return project_; }
   const std::string& epoch() const { return epoch_; }
   uint64_t seq() const { return seq_; }
@@ -73,6 +77,8 @@ class ProjectState {
   // Sorted, so snapshots are too; a B-tree for fewer cache misses per lookup.
   absl::btree_map<std::string, Resource> resources_;
   bridge::v1::ReconcileState reconcile_;
+  // Digest() of the current state; empty when a change made it stale.
+  mutable std::string digest_;
 };
 
 }  // namespace nanokit

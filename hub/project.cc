@@ -152,6 +152,7 @@ v1::ProjectLiveness Project::LivenessLocked() const {
   v1::ProjectLiveness liveness;
   liveness.set_project(name_);
   liveness.set_seq(state_.seq());
+  liveness.set_state_digest(state_.Digest());
   liveness.set_core_connected(core_connections_ > 0);
   *liveness.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
   return liveness;

@@ -66,7 +66,14 @@ void Conflate(std::vector<Frame>& frames) {
       dropped = true;
     }
   }
-  if (dropped) frames.erase(std::remove(frames.begin(), frames.end(), nullptr), frames.end());
+  if (!dropped) return;
+  frames.erase(std::remove(frames.begin(), frames.end(), nullptr), frames.end());
+  // A heartbeat names a seq and the state digest there. Once a status is
+  // dropped for a newer one further on, the state a reader holds at an
+  // earlier heartbeat's seq lacks it: the heartbeats go last, where the
+  // reader has applied everything before them.
+  std::stable_partition(frames.begin(), frames.end(),
+                        [](const Frame& frame) { return frame->kind != EncodedMessage::Kind::kHeartbeat; });
 }
 
 std::vector<Chunk> MakeChunks(const std::vector<Frame>& frames) {

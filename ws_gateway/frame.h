@@ -60,7 +60,8 @@ using Chunk = std::shared_ptr<const FrameChunk>;
 // Drops what a newer frame in the same run makes pointless to send (the
 // rule of protocol/conflation.h): an older status of the same resource (the
 // newest stays, at its own place), an older heartbeat of the same project;
-// never a removal.
+// never a removal. When anything is dropped, the heartbeats left move to the
+// end (their state digests hold only once everything before is applied).
 void Conflate(std::vector<Frame>& frames);
 
 // frames (non-null, in order) as chunks of at most kMaxBatchMessages.

@@ -121,6 +121,7 @@ void ProjectChannel::OnHubResponse(HubWatch* watch, const v1::WatchResponse& res
         for (const v1::ProjectLiveness& liveness : response.heartbeat().projects()) {
           if (liveness.project() == project_) ApplyLivenessLocked(liveness);
         }
+        if (force_snapshot_) to_cancel = watch;
         break;
       case v1::WatchResponse::KIND_NOT_SET:
         break;
@@ -175,6 +176,14 @@ void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
 }
 
 void ProjectChannel::ApplyLivenessLocked(const v1::ProjectLiveness& liveness) {
+  // At the same seq the mirror must be the hub's state; if it is not (a
+  // change that never reached the gateway), start over from a snapshot.
+  if (liveness.seq() == state_.seq() && !liveness.state_digest().empty() &&
+      liveness.state_digest() != state_.Digest()) {
+    log::Warn("project=", project_, " state digest differs from the hub's at seq ", state_.seq(),
+              "; resyncing from a snapshot");
+    force_snapshot_ = true;
+  }
   if (liveness.core_connected() == core_connected_) return;
   core_connected_ = liveness.core_connected();
   core_changed_at_ = liveness.core_changed_at();
@@ -361,6 +370,7 @@ v1::ProjectLiveness ProjectChannel::LivenessLocked() const {
   v1::ProjectLiveness liveness;
   liveness.set_project(project_);
   liveness.set_seq(state_.seq());
+  liveness.set_state_digest(state_.Digest());
   liveness.set_core_connected(core_connected_);
   *liveness.mutable_core_changed_at() = core_changed_at_;
   return liveness;

@@ -55,6 +55,21 @@ class VectorsTest(unittest.TestCase):
         self.assertTrue({"subscribe", "unsubscribe", "snapshot", "resumed", "status_update", "log_stream",
                          "reconcile_start", "reconcile_end", "heartbeat", "batch", "error"} <= types)
 
+    def test_state_digests_are_the_reference_ones(self):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from state_digest import state_digest
+        from google.protobuf import json_format
+        from nanokit.bridge.v1 import watch_pb2
+
+        with open(os.path.join(ARGS.vectors, "rules", "digests.json")) as f:
+            cases = json.load(f)["cases"]
+        self.assertGreaterEqual(len(cases), 5)
+        for case in cases:
+            with self.subTest(case=case["name"]):
+                # Each snapshot is a valid ProjectSnapshot, and its digest is the reference's.
+                json_format.ParseDict(case["snapshot"], watch_pb2.ProjectSnapshot())
+                self.assertEqual(state_digest(case["snapshot"]), case["digest"])
+
     def test_the_document_shows_every_vector_verbatim(self):
         doc = load(ARGS.doc)
         blocks = re.findall(r"<!-- vector: (\S+) -->\n```json\n(.*?)\n```", doc, re.S)

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/gateway_messages.h"
+
 #include <google/protobuf/util/json_util.h>
 
 #include "common/server_message.h"
@@ -12,27 +14,9 @@ namespace nanokit::gateway {
 namespace {
 
 namespace v1 = nanokit::bridge::v1;
-
-Frame Status(const std::string& resource, uint64_t seq, bool removed = false) {
-  v1::ServerMessage message;
-  message.set_type("status_update");
-  message.set_project("demo");
-  message.set_seq(seq);
-  message.mutable_status_update()->set_resource_id(resource);
-  message.mutable_status_update()->set_message("m" + std::to_string(seq));
-  message.mutable_status_update()->set_removed(removed);
-  return EncodeMessage(message);
-}
-
-Frame Log(const std::string& resource, uint64_t seq) {
-  v1::ServerMessage message;
-  message.set_type("log_stream");
-  message.set_project("demo");
-  message.set_seq(seq);
-  message.mutable_log_stream()->set_resource_id(resource);
-  message.mutable_log_stream()->add_lines("line " + std::to_string(seq));
-  return EncodeMessage(message);
-}
+using test_messages::Heartbeat;
+using test_messages::Log;
+using test_messages::Status;
 
 std::vector<uint64_t> Seqs(const std::vector<Frame>& frames) {
   std::vector<uint64_t> seqs;
@@ -57,6 +41,20 @@ TEST(ConflateTest, ARemovalStaysAndSupersedesOnlyTheStatusesBeforeIt) {
   // The log before the removal stays (the client drops it with the
   // resource); the status after it starts a new resource.
   EXPECT_EQ(Seqs(frames), (std::vector<uint64_t>{2, 3, 5}));
+}
+
+// A heartbeat's state digest holds at its seq only when nothing before it
+// was dropped for a newer message after it: once anything is conflated,
+// the surviving heartbeat goes last.
+TEST(ConflateTest, AfterADropTheNewestHeartbeatGoesLast) {
+  std::vector<Frame> frames = {Status("a", 1), Heartbeat(1), Log("b", 2), Heartbeat(2), Status("a", 3)};
+  Conflate(frames);
+  EXPECT_EQ(Seqs(frames), (std::vector<uint64_t>{2, 3, 2}));
+  EXPECT_EQ(frames.back()->kind, EncodedMessage::Kind::kHeartbeat);
+
+  std::vector<Frame> untouched = {Log("b", 1), Heartbeat(1), Status("a", 2)};
+  Conflate(untouched);
+  EXPECT_EQ(Seqs(untouched), (std::vector<uint64_t>{1, 1, 2})) << "nothing dropped: nothing moves";
 }
 
 TEST(MakeChunksTest, JoinsEachRunOfAtMost256IntoTheBodyOfABatch) {

@@ -5,34 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/gateway_messages.h"
+
 #include <google/protobuf/util/json_util.h>
 
 namespace nanokit::gateway {
 namespace {
 
 namespace v1 = nanokit::bridge::v1;
-
-Frame Status(const std::string& resource, uint64_t seq, bool removed = false) {
-  v1::ServerMessage message;
-  message.set_type("status_update");
-  message.set_project("demo");
-  message.set_seq(seq);
-  message.mutable_status_update()->set_resource_id(resource);
-  message.mutable_status_update()->set_message("m" + std::to_string(seq));
-  message.mutable_status_update()->set_removed(removed);
-  return EncodeMessage(message);
-}
-
-Frame Log(const std::string& resource, uint64_t seq, size_t lines = 1, uint64_t dropped = 0) {
-  v1::ServerMessage message;
-  message.set_type("log_stream");
-  message.set_project("demo");
-  message.set_seq(seq);
-  message.mutable_log_stream()->set_resource_id(resource);
-  for (size_t i = 0; i < lines; ++i) message.mutable_log_stream()->add_lines("line " + std::to_string(seq));
-  message.mutable_log_stream()->set_dropped_lines(dropped);
-  return EncodeMessage(message);
-}
+using test_messages::Log;
+using test_messages::Status;
 
 std::vector<v1::ServerMessage> Messages(const std::vector<Chunk>& batch) {
   std::vector<v1::ServerMessage> out;

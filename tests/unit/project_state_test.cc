@@ -1,6 +1,12 @@
 #include "common/project_state.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
 
 namespace nanokit {
@@ -116,6 +122,39 @@ TEST(ProjectStateTest, SnapshotRoundTripsAndIsSorted) {
   EXPECT_EQ(snapshot.epoch(), "e1");
   auto copy = ProjectState::FromSnapshot(snapshot);
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(copy.ToSnapshot(), snapshot));
+}
+
+// The state digest of docs/protocol.md against the Python reference's
+// values (tests/vectors/rules/digests.json), which JavaScript checks too.
+TEST(ProjectStateTest, TheStateDigestIsTheReferenceOne) {
+  std::ifstream in(NANOKIT_VECTORS_DIR "/rules/digests.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  google::protobuf::Struct vectors;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(text.str(), &vectors).ok());
+  const auto& cases = vectors.fields().at("cases").list_value().values();
+  ASSERT_GE(cases.size(), 5);
+  for (const auto& c : cases) {
+    const auto& fields = c.struct_value().fields();
+    std::string snapshot_json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(fields.at("snapshot"), &snapshot_json).ok());
+    v1::ProjectSnapshot snapshot;
+    ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(snapshot_json, &snapshot).ok()) << snapshot_json;
+    EXPECT_EQ(ProjectState::FromSnapshot(snapshot).Digest(), fields.at("digest").string_value())
+        << fields.at("name").string_value();
+  }
+}
+
+TEST(ProjectStateTest, TheDigestFollowsEveryChangeButNotLogs) {
+  ProjectState state("p", "e1");
+  const std::string empty = state.Digest();
+  state.Apply(Status(1, "web", v1::HEALTHY, "up"));
+  const std::string one = state.Digest();
+  EXPECT_NE(one, empty);
+  state.Apply(Logs(2, "web", {"a line"}));
+  EXPECT_EQ(state.Digest(), one) << "logs are not part of it";
+  state.Apply(Status(3, "web", v1::FAILED, "up"));
+  EXPECT_NE(state.Digest(), one);
 }
 
 }  // namespace

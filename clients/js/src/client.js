@@ -8,6 +8,7 @@ import {
   DEFAULT_MAX_LOG_LINES, applyChanges, applyLiveness, emptyProject, projectFromSnapshot,
 } from './state.js';
 import { PROJECT_NAME_RULE, isValidProjectName } from './names.js';
+import { stateDigest } from './digest.js';
 
 export const ConnectionStatus = Object.freeze({
   CONNECTING: 'connecting', // the first attempt
@@ -64,8 +65,10 @@ export class NanokitClient {
     this._everLive = false;
     this._silenceTimer = null;
     this._connection = Object.freeze({
-      status: ConnectionStatus.CONNECTING, retries: 0, hubConnected: null, lastError: null, closeCode: 0,
+      status: ConnectionStatus.CONNECTING, retries: 0, hubConnected: null, lastError: null, closeCode: 0, resyncs: 0,
     });
+    this._digestChecks = 0;
+    this._heartbeatSeqs = new Map(); // project -> the seq its last heartbeat named
     for (const project of options.projects ?? []) {
       checkProjectName(project);
       this._views.set(project, emptyProject(project));
@@ -73,10 +76,15 @@ export class NanokitClient {
   }
 
   /**
-   * The connection's state: { status, retries, hubConnected, lastError, closeCode }.
-   * hubConnected is null until the first heartbeat says.
+   * The connection's state: { status, retries, hubConnected, lastError, closeCode, resyncs }.
+   * hubConnected is null until the first heartbeat says. resyncs counts the
+   * projects started over because their merged state's digest differed from
+   * the gateway's at the same seq.
    */
   get connection() { return this._connection; }
+
+  /** How many heartbeats' state digests matched the merged state (no notification when it grows). */
+  get digestChecks() { return this._digestChecks; }
 
   /** The view of a subscribed project, or undefined. */
   project(name) { return this._views.get(name); }
@@ -172,6 +180,7 @@ export class NanokitClient {
     if (this._connection.status === ConnectionStatus.CLOSED) return;
     const retries = this._connection.retries + 1;
     this._awaitingReply.clear();
+    this._heartbeatSeqs.clear();
     this._setConnection({
       // Before the first success it is still "connecting"; after, "reconnecting".
       status: this._everLive ? ConnectionStatus.RECONNECTING : ConnectionStatus.CONNECTING,
@@ -291,6 +300,7 @@ export class NanokitClient {
             this._views.set(liveness.project, next);
             changed.add(liveness.project);
           }
+          connectionChanged = this._checkDigest(next, liveness) || connectionChanged;
         }
         return connectionChanged;
       }
@@ -303,6 +313,33 @@ export class NanokitClient {
       default:
         return false; // a newer gateway's message: ignored
     }
+  }
+
+  // At the heartbeat's seq the merged state must be the gateway's. If its
+  // digest differs (a message lost or misapplied somewhere), the project
+  // starts over with a fresh subscribe (a snapshot, not a resume); until it
+  // arrives the view keeps what it shows, so nothing flickers.
+  // A view behind the seq that two heartbeats in a row name has lost the
+  // messages between (they come in order, before the heartbeat): the same.
+  _checkDigest(view, liveness) {
+    const expected = liveness.stateDigest;
+    const seq = Number(liveness.seq ?? 0);
+    const previous = this._heartbeatSeqs.get(view.project);
+    this._heartbeatSeqs.set(view.project, seq);
+    if (!expected || !view.synced || this._awaitingReply.has(view.project)) return false;
+    if (seq === view.seq) {
+      if (stateDigest(view) === expected) {
+        this._digestChecks += 1;
+        return false;
+      }
+    } else if (!(seq > view.seq && seq === previous)) {
+      return false;
+    }
+    this._heartbeatSeqs.delete(view.project);
+    this._awaitingReply.add(view.project);
+    this._send({ type: 'subscribe', project: view.project });
+    this._setConnection({ resyncs: this._connection.resyncs + 1 });
+    return true;
   }
 
   _updateLive() {

@@ -23,6 +23,8 @@ export declare const RESOURCE_ID: RegExp;
 export declare function isValidProjectName(name: unknown): boolean;
 export declare function isValidResourceId(id: unknown): boolean;
 export declare const DEFAULT_MAX_LOG_LINES: number;
+/** The state digest of a view (docs/protocol.md, "State digest"): 16 lowercase hex digits. */
+export declare function stateDigest(view: ProjectView): string;
 
 export interface LogEntry {
   readonly stream: LogStream_Stream;
@@ -75,6 +77,8 @@ export interface ConnectionState {
   readonly lastError: (ProtocolError & { project?: string }) | null;
   /** The last close code (1013: too slow, 1001: gateway stopping, 4000: silence). */
   readonly closeCode: number;
+  /** Projects started over because their state digest differed from the gateway's at the same seq. */
+  readonly resyncs: number;
 }
 
 export interface ConnectOptions {
@@ -107,6 +111,8 @@ export interface ChangeNotice {
 export declare class NanokitClient {
   constructor(options: ConnectOptions);
   readonly connection: ConnectionState;
+  /** Heartbeats whose state digest matched the merged state. */
+  readonly digestChecks: number;
   project(name: string): ProjectView | undefined;
   projects(): string[];
   onChange(listener: (notice: ChangeNotice) => void): () => void;

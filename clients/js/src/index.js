@@ -6,6 +6,7 @@ export { NanokitClient, ConnectionStatus, PROTOCOL, connect } from './client.js'
 export {
   PROJECT_NAME, PROJECT_NAME_RULE, RESOURCE_ID, isValidProjectName, isValidResourceId,
 } from './names.js';
+export { stateDigest } from './digest.js';
 export {
   DEFAULT_MAX_LOG_LINES, applyChanges, applyLiveness, emptyProject, projectFromSnapshot,
 } from './state.js';

@@ -96,6 +96,7 @@ export interface ProjectLiveness {
   seq?: string;
   coreConnected?: boolean;
   coreChangedAt?: Timestamp;
+  stateDigest?: string;
 }
 export interface Heartbeat {
   serverTime?: Timestamp;

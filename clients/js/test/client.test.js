@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { ConnectionStatus, connect } from '../src/index.js';
+import { ConnectionStatus, connect, projectFromSnapshot, stateDigest } from '../src/index.js';
 import { Stack, waitFor } from '../../../tests/support/stack.mjs';
 import { TcpProxy } from '../../../tests/support/tcp_proxy.mjs';
 
@@ -87,10 +87,16 @@ function fromSnapshot(s) {
   };
 }
 
+// The client's merged state is the hub's: field by field, by state digest
+// against the hub's snapshot, and by the digest a heartbeat carries.
 async function assertMatchesHub(stack, client, project) {
   const snapshot = await stack.snapshot(project);
   await waitFor(`the client at seq ${snapshot.seq}`, () => client.project(project).seq === Number(snapshot.seq ?? 0));
   assert.deepEqual(fromView(client.project(project)), fromSnapshot(snapshot));
+  assert.equal(stateDigest(client.project(project)), stateDigest(projectFromSnapshot(snapshot)));
+  const checks = client.digestChecks;
+  await waitFor('a heartbeat whose digest matches', () => client.digestChecks > checks);
+  assert.equal(client.connection.resyncs, 0, 'no digest mismatch');
 }
 
 let stack;
@@ -185,6 +191,62 @@ test('a gateway restart resyncs with a fresh snapshot of the hub\'s state', asyn
     await waitFor('live again', () => client.connection.status === ConnectionStatus.LIVE);
     await assertMatchesHub(stack, client, 'restart');
     assert.ok(seen.filter((t) => t === 'snapshot').length >= 2, 'the new gateway has no history: a snapshot');
+  } finally {
+    client.close();
+  }
+});
+
+// A WebSocket that loses the status_update of one resource, once told to,
+// and passes on the rest of its frame: a client whose merged state has
+// gone wrong while its seq stays right.
+function lossyWebSocket(control, Base) {
+  return class extends Base {
+    set onmessage(handler) {
+      super.onmessage = handler && ((event) => {
+        const lose = (m) => m.type === 'status_update' && m.statusUpdate?.resourceId === control.lose;
+        if (control.lose) {
+          const m = JSON.parse(event.data);
+          const kept = m.type === 'batch' ? m.messages.filter((x) => !lose(x)) : (lose(m) ? [] : [m]);
+          const all = m.type === 'batch' ? m.messages.length : 1;
+          if (kept.length < all) {
+            control.lose = null;
+            control.lostAt = Date.now();
+            if (kept.length === 0) return;
+            handler({ data: JSON.stringify(kept.length === 1 ? kept[0] : { ...m, messages: kept }) });
+            return;
+          }
+        }
+        handler(event);
+      });
+    }
+    get onmessage() { return super.onmessage; }
+  };
+}
+
+test('a client whose merged state went wrong is repaired by the next heartbeat\'s state digest', async () => {
+  const control = { lose: null };
+  const seen = [];
+  const client = open(stack.wsUrl, ['digest'], seen, { WebSocket: lossyWebSocket(control, tappedWebSocket(seen)) });
+  try {
+    await stack.publish('digest', randomEvents(50, mulberry32(7), {}));
+    await assertMatchesHub(stack, client, 'digest');
+    control.lose = 'lost-1';
+    // One request, one hub batch, one frame: the client applies "after" and
+    // reaches the hub's seq without "lost-1".
+    await stack.publish('digest', [
+      { statusUpdate: { resourceId: 'lost-1', status: 'FAILED', message: 'only once' } },
+      { statusUpdate: { resourceId: 'after', status: 'HEALTHY' } },
+    ]);
+    await waitFor('a message lost', () => control.lostAt !== undefined);
+    await waitFor('the digest mismatch noticed', () => client.connection.resyncs === 1);
+    const noticedAfter = Date.now() - control.lostAt;
+    const snapshot = await stack.snapshot('digest');
+    await waitFor('the repaired state', () => client.project('digest').resources.has('lost-1'));
+    assert.deepEqual(fromView(client.project('digest')), fromSnapshot(snapshot));
+    // The next heartbeat notices; the snapshot follows at once.
+    assert.ok(noticedAfter <= 2 * HEARTBEAT_MS + 300, `noticed after ${noticedAfter} ms`);
+    assert.equal(seen.filter((t) => t === 'snapshot').length, 2, 'one fresh snapshot, no reconnect');
+    assert.equal(client.connection.status, ConnectionStatus.LIVE);
   } finally {
     client.close();
   }
