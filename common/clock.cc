@@ -2,6 +2,18 @@
 
 namespace nanokit {
 
+namespace {
+class RealClock final : public Clock {
+ public:
+  absl::Time Now() const override { return absl::Now(); }
+};
+}  // namespace
+
+const Clock& Clock::Real() {
+  static const RealClock clock;
+  return clock;
+}
+
 google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   const int64_t nanos = absl::ToUnixNanos(time);
   google::protobuf::Timestamp out;

@@ -25,7 +25,7 @@ ProjectChannel::ProjectChannel(std::string project, HubLink* hub, std::vector<ne
       backoff_(options.initial_backoff, options.max_backoff),
       state_(project_, ""),
       history_(options.resume_history, options.resume_history_bytes) {
-  for (net::io_context* ioc : shards) feeds_.push_back(std::make_unique<Feed>(*ioc));
+  for (net::io_context* ioc : shards) feeds_.push_back(std::make_shared<ShardFeed>(*ioc, *options_.clock));
 }
 
 ProjectChannel::~ProjectChannel() = default;
@@ -41,7 +41,7 @@ void ProjectChannel::Stop() {
     if (watch != nullptr) watch->AddCancelHold();
     pending_.clear();
     subscribers_.clear();
-    for (auto& feed : feeds_) Push(*feed, {FeedItem::Kind::kLeaveAll, nullptr, nullptr, 0});
+    for (auto& feed : feeds_) feed->Push(FeedLeaveAll{});
   }
   if (watch != nullptr) watch->CancelAndRelease();
   net::post(strand_, [self = shared_from_this()] { self->retry_timer_.cancel(); });
@@ -243,13 +243,13 @@ void ProjectChannel::JoinLocked(std::shared_ptr<Subscriber> subscriber, const st
   const size_t shard = subscriber->shard();
   subscribers_[subscriber->id()] = shard;
   Chunk reply = MakeChunks({ReplyFrameLocked(epoch, after_seq)}).front();
-  Push(*feeds_.at(shard), {FeedItem::Kind::kJoin, std::move(reply), std::move(subscriber), 0});
+  feeds_.at(shard)->Push(FeedJoin{std::move(subscriber), std::move(reply)});
 }
 
 void ProjectChannel::Unsubscribe(uint64_t subscriber_id) {
   absl::MutexLock lock(&mu_);
   if (auto it = subscribers_.find(subscriber_id); it != subscribers_.end()) {
-    Push(*feeds_[it->second], {FeedItem::Kind::kLeave, nullptr, nullptr, subscriber_id});
+    feeds_[it->second]->Push(FeedLeave{subscriber_id});
     subscribers_.erase(it);
   }
   pending_.erase(std::remove_if(pending_.begin(), pending_.end(),
@@ -261,109 +261,7 @@ void ProjectChannel::BroadcastLocked(const Frame& frame) { BroadcastLocked(MakeC
 
 void ProjectChannel::BroadcastLocked(const Chunk& chunk) {
   if (subscribers_.empty()) return;
-  for (auto& feed : feeds_) Push(*feed, {FeedItem::Kind::kChunk, chunk, nullptr, 0});
-}
-
-void ProjectChannel::Push(Feed& feed, FeedItem item) {
-  bool first;
-  {
-    absl::MutexLock lock(&feed.mu);
-    first = feed.items.empty();
-    feed.items.push_back(std::move(item));
-  }
-  // One drain per shard while items wait, not one handler per chunk.
-  if (first) net::post(*feed.ioc, [self = shared_from_this(), feed = &feed] { self->DrainFeed(*feed); });
-}
-
-namespace {
-// A delivery to a shard's subscribers that took longer than this means the
-// shard is loaded: the next one waits kPacing times as long (at most
-// kMaxDelay), gathering more events into each connection's write. Below it,
-// every hub batch leaves at once. Writes, not events, are what cost here (a
-// syscall and the loopback's TCP path each); this keeps a loaded shard at
-// most about a third busy delivering instead of saturated, which keeps
-// latency flat as connections and rates grow (BENCHMARKS.md has the
-// measurements behind the numbers).
-constexpr auto kPaceAbove = std::chrono::milliseconds(1);
-constexpr int kPacing = 2;
-constexpr auto kMaxDelay = std::chrono::milliseconds(20);
-}  // namespace
-
-void ProjectChannel::DrainFeed(Feed& feed) {
-  if (std::chrono::steady_clock::now() < feed.not_before) {
-    feed.timer.expires_at(feed.not_before);
-    feed.timer.async_wait([self = shared_from_this(), feed = &feed](boost::system::error_code) {
-      self->DeliverFeed(*feed);
-    });
-    return;
-  }
-  DeliverFeed(feed);
-}
-
-void ProjectChannel::DeliverFeed(Feed& feed) {
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<FeedItem> items;
-  {
-    absl::MutexLock lock(&feed.mu);
-    items.swap(feed.items);
-  }
-  // Consecutive chunks go to every member in one call: a connection writes
-  // them as one frame. Several are merged (and conflated) once here, for
-  // the whole shard.
-  std::vector<Chunk> run;
-  auto deliver_run = [&] {
-    if (run.empty()) return;
-    if (run.size() > 1) {
-      std::vector<Frame> frames;
-      for (const Chunk& chunk : run) frames.insert(frames.end(), chunk->frames.begin(), chunk->frames.end());
-      Conflate(frames);
-      run = MakeChunks(frames);
-    }
-    for (const auto& member : feed.members) member->Deliver(run);
-    run.clear();
-  };
-  for (FeedItem& item : items) {
-    switch (item.kind) {
-      case FeedItem::Kind::kChunk:
-        run.push_back(std::move(item.chunk));
-        break;
-      case FeedItem::Kind::kJoin: {
-        deliver_run();
-        const uint64_t id = item.subscriber->id();
-        auto [it, inserted] = feed.member_index.try_emplace(id, feed.members.size());
-        if (inserted) {
-          feed.members.push_back(item.subscriber);
-        } else {
-          feed.members[it->second] = item.subscriber;
-        }
-        item.subscriber->Deliver({std::move(item.chunk)});
-        break;
-      }
-      case FeedItem::Kind::kLeave: {
-        deliver_run();
-        auto it = feed.member_index.find(item.subscriber_id);
-        if (it == feed.member_index.end()) break;
-        const size_t index = it->second;
-        feed.member_index.erase(it);
-        if (index + 1 != feed.members.size()) {
-          feed.members[index] = std::move(feed.members.back());
-          feed.member_index[feed.members[index]->id()] = index;
-        }
-        feed.members.pop_back();
-        break;
-      }
-      case FeedItem::Kind::kLeaveAll:
-        run.clear();
-        feed.members.clear();
-        feed.member_index.clear();
-        break;
-    }
-  }
-  deliver_run();
-  const auto end = std::chrono::steady_clock::now();
-  const auto took = end - start;
-  using Duration = std::chrono::steady_clock::duration;
-  feed.not_before = took < kPaceAbove ? end : end + std::min<Duration>(kPacing * took, kMaxDelay);
+  for (auto& feed : feeds_) feed->Push(FeedChunk{chunk});
 }
 
 v1::ProjectLiveness ProjectChannel::LivenessLocked() const {
@@ -396,11 +294,6 @@ v1::ProjectLiveness ProjectChannel::Liveness() const {
 bool ProjectChannel::hub_connected() const {
   absl::MutexLock lock(&mu_);
   return hub_connected_;
-}
-
-size_t ProjectChannel::subscriber_count() const {
-  absl::MutexLock lock(&mu_);
-  return subscribers_.size() + pending_.size();
 }
 
 }  // namespace nanokit::gateway

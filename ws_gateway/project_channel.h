@@ -4,7 +4,7 @@
 // to answer subscribes with a snapshot, the recent frames to answer resumes,
 // and the connections subscribed to it. Each hub event becomes one JSON frame
 // and each hub batch one chunk, shared by every subscriber. A chunk is handed
-// to each shard once (a Feed); the shard's thread hands it to the
+// to each shard once (a ShardFeed); the shard's thread hands it to the
 // subscribers living there. Thread-safe.
 
 #include <cstdint>
@@ -25,6 +25,7 @@
 #include "protocol/backoff.h"
 #include "protocol/resume_window.h"
 #include "ws_gateway/hub_link.h"
+#include "ws_gateway/shard_feed.h"
 #include "ws_gateway/subscriber.h"
 
 namespace nanokit::gateway {
@@ -39,6 +40,8 @@ struct ChannelOptions {
   size_t max_resume_bytes = 4 * 1024 * 1024;
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
+  // What pacing reads the time from.
+  const Clock* clock = &Clock::Real();
 };
 
 class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
@@ -63,36 +66,12 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
 
   bridge::v1::ProjectLiveness Liveness() const;
   bool hub_connected() const;
-  size_t subscriber_count() const;
 
   // Called by the current HubWatch.
   void OnHubResponse(HubWatch* watch, const bridge::v1::WatchResponse& response);
   void OnWatchBroken(HubWatch* watch);
 
  private:
-  // What waits for one shard's thread, in the order it happened: chunks for
-  // every subscriber there, and subscribers joining (with their reply) or
-  // leaving. Joins travel with the chunks, so a subscriber gets exactly the
-  // chunks after its reply.
-  struct FeedItem {
-    enum class Kind { kChunk, kJoin, kLeave, kLeaveAll } kind;
-    Chunk chunk;                             // kChunk; kJoin: the reply
-    std::shared_ptr<Subscriber> subscriber;  // kJoin
-    uint64_t subscriber_id = 0;              // kLeave
-  };
-  struct Feed {
-    explicit Feed(boost::asio::io_context& shard) : ioc(&shard), timer(shard) {}
-    boost::asio::io_context* ioc;
-    absl::Mutex mu;
-    std::vector<FeedItem> items ABSL_GUARDED_BY(mu);
-    // On the shard's thread only.
-    std::vector<std::shared_ptr<Subscriber>> members;
-    absl::flat_hash_map<uint64_t, size_t> member_index;
-    // Pacing: the next delivery waits until then (see DrainFeed).
-    std::chrono::steady_clock::time_point not_before;
-    boost::asio::steady_timer timer;
-  };
-
   void StartWatch();
   void ScheduleReconnect(absl::Duration delay);
   void ApplySnapshotLocked(const bridge::v1::ProjectSnapshot& snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -105,19 +84,14 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   void BroadcastLocked(const Chunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void JoinLocked(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Called with mu_ held (so items keep the channel's order) or, for
-  // kLeaveAll, after the channel stopped.
-  void Push(Feed& feed, FeedItem item);
-  // On the feed's shard thread: delivers what waits, now or (under load)
-  // a little later, so that more leaves in each write.
-  void DrainFeed(Feed& feed);
-  void DeliverFeed(Feed& feed);
   bridge::v1::ProjectLiveness LivenessLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string project_;
   HubLink* const hub_;
   const ChannelOptions options_;
-  std::vector<std::unique_ptr<Feed>> feeds_;  // one per shard, fixed
+  // One per shard, fixed; pushed to with mu_ held, so items keep the
+  // channel's order (or after the channel stopped).
+  std::vector<std::shared_ptr<ShardFeed>> feeds_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer retry_timer_;  // used on strand_ only
 

@@ -1,0 +1,133 @@
+// A shard's feed without sockets: fake subscribers on an io_context the test
+// runs by hand, and a manual clock, so order and pacing are checked without
+// threads or sleeps.
+#include "ws_gateway/shard_feed.h"
+
+#include <gtest/gtest.h>
+
+#include <google/protobuf/util/json_util.h>
+
+#include "tests/support/gateway_messages.h"
+
+namespace nanokit::gateway {
+namespace {
+
+namespace v1 = nanokit::bridge::v1;
+using test_messages::Status;
+
+// Records the seqs it is delivered, one list per Deliver call; may advance
+// the clock as if delivering took time.
+class FakeSubscriber : public Subscriber {
+ public:
+  FakeSubscriber(uint64_t id, ManualClock* clock = nullptr, absl::Duration takes = absl::ZeroDuration())
+      : id_(id), clock_(clock), takes_(takes) {}
+  uint64_t id() const override { return id_; }
+  size_t shard() const override { return 0; }
+  void Deliver(const std::vector<Chunk>& chunks) override {
+    std::vector<uint64_t> seqs;
+    for (const Chunk& chunk : chunks) {
+      for (const Frame& frame : chunk->frames) {
+        v1::ServerMessage message;
+        EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(frame->json, &message).ok());
+        seqs.push_back(message.seq());
+      }
+    }
+    deliveries.push_back(seqs);
+    if (clock_ != nullptr) clock_->Advance(takes_);
+  }
+  std::vector<uint64_t> AllSeqs() const {
+    std::vector<uint64_t> all;
+    for (const auto& d : deliveries) all.insert(all.end(), d.begin(), d.end());
+    return all;
+  }
+  std::vector<std::vector<uint64_t>> deliveries;
+
+ private:
+  uint64_t id_;
+  ManualClock* clock_;
+  absl::Duration takes_;
+};
+
+Chunk ChunkOf(std::vector<Frame> frames) { return MakeChunks(frames).front(); }
+
+class ShardFeedTest : public ::testing::Test {
+ protected:
+  boost::asio::io_context shard_{1};
+  ManualClock clock_;
+  std::shared_ptr<ShardFeed> feed_ = std::make_shared<ShardFeed>(shard_, clock_);
+
+  // Runs what is ready on the shard, without waiting for anything.
+  void RunShard() {
+    shard_.restart();
+    shard_.poll();
+  }
+};
+
+TEST_F(ShardFeedTest, ASubscriberGetsItsReplyThenExactlyTheChunksAfterIt) {
+  auto early = std::make_shared<FakeSubscriber>(1);
+  auto late = std::make_shared<FakeSubscriber>(2);
+  feed_->Push(FeedJoin{early, ChunkOf({Status("snapshot", 10)})});
+  feed_->Push(FeedChunk{ChunkOf({Status("a", 11)})});
+  feed_->Push(FeedJoin{late, ChunkOf({Status("snapshot", 11)})});
+  feed_->Push(FeedChunk{ChunkOf({Status("b", 12)})});
+  EXPECT_TRUE(early->deliveries.empty()) << "nothing runs before the shard's thread does";
+  RunShard();
+  EXPECT_EQ(early->AllSeqs(), (std::vector<uint64_t>{10, 11, 12}));
+  EXPECT_EQ(late->AllSeqs(), (std::vector<uint64_t>{11, 12}));
+  EXPECT_EQ(feed_->member_count(), 2u);
+}
+
+TEST_F(ShardFeedTest, ConsecutiveChunksLeaveInOneDeliveryConflatedOnce) {
+  auto member = std::make_shared<FakeSubscriber>(1);
+  feed_->Push(FeedJoin{member, ChunkOf({Status("snapshot", 1)})});
+  RunShard();
+  for (uint64_t seq = 2; seq <= 5; ++seq) feed_->Push(FeedChunk{ChunkOf({Status("a", seq)})});
+  RunShard();
+  ASSERT_EQ(member->deliveries.size(), 2u);
+  EXPECT_EQ(member->deliveries[1], (std::vector<uint64_t>{5})) << "four statuses of one resource: the newest";
+}
+
+TEST_F(ShardFeedTest, ALeaverGetsNothingMoreAndRejoiningReplacesTheMember) {
+  auto a = std::make_shared<FakeSubscriber>(1);
+  auto b = std::make_shared<FakeSubscriber>(2);
+  feed_->Push(FeedJoin{a, ChunkOf({Status("snapshot", 1)})});
+  feed_->Push(FeedJoin{b, ChunkOf({Status("snapshot", 1)})});
+  feed_->Push(FeedLeave{1});
+  feed_->Push(FeedChunk{ChunkOf({Status("x", 2)})});
+  feed_->Push(FeedJoin{b, ChunkOf({Status("snapshot", 2)})});  // b subscribes again
+  feed_->Push(FeedChunk{ChunkOf({Status("y", 3)})});
+  RunShard();
+  EXPECT_EQ(a->AllSeqs(), (std::vector<uint64_t>{1}));
+  EXPECT_EQ(b->AllSeqs(), (std::vector<uint64_t>{1, 2, 2, 3}));
+  EXPECT_EQ(feed_->member_count(), 1u);
+  feed_->Push(FeedLeaveAll{});
+  feed_->Push(FeedChunk{ChunkOf({Status("z", 4)})});
+  RunShard();
+  EXPECT_EQ(feed_->member_count(), 0u);
+  EXPECT_EQ(b->AllSeqs().back(), 3u);
+}
+
+// A delivery that takes 5 ms (on the manual clock) makes the next one wait:
+// what arrives meanwhile is held back, to leave together.
+TEST_F(ShardFeedTest, ALoadedShardHoldsTheNextDeliveryBack) {
+  auto slow = std::make_shared<FakeSubscriber>(1, &clock_, absl::Milliseconds(5));
+  feed_->Push(FeedJoin{slow, ChunkOf({Status("snapshot", 1)})});
+  RunShard();
+  ASSERT_EQ(slow->deliveries.size(), 1u);
+  feed_->Push(FeedChunk{ChunkOf({Status("a", 2)})});
+  RunShard();
+  EXPECT_EQ(slow->deliveries.size(), 1u) << "delivered at once although the shard is loaded";
+  feed_->Push(FeedChunk{ChunkOf({Status("b", 3)})});
+  RunShard();
+  EXPECT_EQ(slow->deliveries.size(), 1u);
+}
+
+TEST(PacerTest, WaitsTwiceTheLastDeliveryAtMostTwentyMilliseconds) {
+  const absl::Time t = absl::FromUnixSeconds(1000);
+  EXPECT_EQ(Pacer::NotBefore(t, t + absl::Microseconds(900)), t + absl::Microseconds(900)) << "fast: no wait";
+  EXPECT_EQ(Pacer::NotBefore(t, t + absl::Milliseconds(3)), t + absl::Milliseconds(9));
+  EXPECT_EQ(Pacer::NotBefore(t, t + absl::Milliseconds(30)), t + absl::Milliseconds(50));
+}
+
+}  // namespace
+}  // namespace nanokit::gateway
