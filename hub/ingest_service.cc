@@ -12,84 +12,59 @@ namespace v1 = nanokit::bridge::v1;
 
 namespace {
 
-// One publishing core. Reads requests one at a time and hands each to the
-// Hub, whose committer calls back once it is committed; the reaction itself
-// returns at once. The next read starts from that callback, so one request
-// per stream is with the hub at a time — and since Finish comes only after a
-// failed read or a refused request, OnDone never comes while the hub holds
-// a callback to this reactor. Acks coalesce: while a write is in flight only
-// the newest pending ack is kept.
+// One publishing core. Each request read is handed to the Hub, whose
+// committer calls back once it is committed; the reaction itself returns at
+// once. Up to kMaxWithHub requests of a stream are with the hub at a time,
+// so a core that sends many small requests is not held to one commit round
+// trip each; their outcomes come back in order. Acks coalesce: while a write
+// is in flight only the newest pending ack is kept. Finish waits until the
+// hub has answered every request, so OnDone never comes while the hub holds
+// a callback to this reactor.
 class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse> {
  public:
+  static constexpr int kMaxWithHub = 16;
+
   PublishReactor(Hub* hub, uint64_t id, std::string peer) : hub_(hub), id_(id), peer_(std::move(peer)) {
     log::Info("publish stream=", id_, " opened from ", peer_);
+    reading_ = true;
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the core half-closed, or the stream broke
-      FinishWhenIdle(grpc::Status::OK);
+      Settle([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        reading_ = false;
+        read_closed_ = true;
+        FinishLocked(grpc::Status::OK);
+      });
       return;
     }
-    if (source_.empty()) {
-      if (request_.source().empty() || request_.source().size() > 256) {
-        FinishWhenIdle(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                    "the first PublishRequest must name its source (1-256 bytes)"));
-        return;
-      }
-      source_ = request_.source();
-      log::Info("publish stream=", id_, " source=", source_);
-    } else if (!request_.source().empty() && request_.source() != source_) {
-      FinishWhenIdle(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "a stream's source cannot change"));
+    absl::Status refused = Check();
+    if (!refused.ok()) {
+      Settle([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        reading_ = false;
+        read_closed_ = true;
+        FailLocked(ToGrpcStatus(refused));
+      });
       return;
-    }
-    for (const std::string& project : request_.projects()) {
-      if (auto status = Attach(project); !status.ok()) {
-        FinishWhenIdle(ToGrpcStatus(status));
-        return;
-      }
-    }
-    for (const v1::Event& event : request_.events()) {
-      if (attached_.contains(event.project())) continue;
-      if (auto status = Attach(event.project()); !status.ok()) {
-        FinishWhenIdle(ToGrpcStatus(status));
-        return;
-      }
     }
     v1::PublishRequest request;
     request.Swap(&request_);
-    hub_->Publish(source_, std::move(request), [this](absl::StatusOr<uint64_t> accepted) { OnPublished(accepted); });
-  }
-
-  // From the hub's committer (or at once, for a request refused whole).
-  void OnPublished(const absl::StatusOr<uint64_t>& accepted) {
-    if (!accepted.ok()) {
-      log::Warn("publish stream=", id_, " source=", source_, " rejected: ", accepted.status().message());
-      FinishWhenIdle(ToGrpcStatus(accepted.status()));
-      return;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      ++with_hub_;
     }
-    Acknowledge(*accepted);
-    StartRead(&request_);
+    hub_->Publish(source_, std::move(request), [this](absl::StatusOr<uint64_t> accepted) { OnPublished(accepted); });
+    Settle([]() {});  // the next read, if the hub may take more
   }
 
   void OnWriteDone(bool ok) override {
-    std::optional<grpc::Status> finish;
-    bool write = false;
-    {
-      absl::MutexLock lock(&mu_);
+    Settle([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       writing_ = false;
-      if (ok && pending_ack_ > sent_ack_) {
-        write = PrepareAckLocked();
-      } else if (pending_finish_) {
-        // On !ok the stream is broken and the read fails too; OnReadDone
-        // then asks to finish, and we do it here or there.
-        finish = std::move(pending_finish_);
-        pending_finish_.reset();
-        finished_ = true;
-      }
-    }
-    if (write) StartWrite(&response_);
-    if (finish) Finish(*finish);
+      // Broken: the read fails too, and asks to finish.
+      if (!ok) failed_ = true;
+    });
   }
 
   void OnDone() override {
@@ -99,6 +74,46 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
   }
 
  private:
+  // From the hub's committer (or at once, for a request refused whole), in
+  // the order the requests were handed over.
+  void OnPublished(const absl::StatusOr<uint64_t>& accepted) {
+    if (!accepted.ok()) {
+      log::Warn("publish stream=", id_, " source=", source_, " rejected: ", accepted.status().message());
+    }
+    Settle([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      --with_hub_;
+      if (!accepted.ok()) {
+        FailLocked(ToGrpcStatus(accepted.status()));
+      } else if (!failed_) {
+        pending_ack_ = std::max(pending_ack_, *accepted);
+        // The first request always gets an answer, so a reconnecting core
+        // learns where the hub stands even when it sent nothing new.
+        if (!answered_first_) owe_first_ = answered_first_ = true;
+      }
+    });
+  }
+
+  // What a request must be before the hub sees it; attaches its projects.
+  // Read reactions only.
+  absl::Status Check() {
+    if (source_.empty()) {
+      if (request_.source().empty() || request_.source().size() > 256) {
+        return absl::InvalidArgumentError("the first PublishRequest must name its source (1-256 bytes)");
+      }
+      source_ = request_.source();
+      log::Info("publish stream=", id_, " source=", source_);
+    } else if (!request_.source().empty() && request_.source() != source_) {
+      return absl::InvalidArgumentError("a stream's source cannot change");
+    }
+    for (const std::string& project : request_.projects()) {
+      if (auto status = Attach(project); !status.ok()) return status;
+    }
+    for (const v1::Event& event : request_.events()) {
+      if (auto status = Attach(event.project()); !status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status Attach(const std::string& name) {
     if (attached_.contains(name)) return absl::OkStatus();
     auto project = hub_->GetOrCreateProject(name);
@@ -109,48 +124,53 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
     return absl::OkStatus();
   }
 
-  void Acknowledge(uint64_t accepted) {
+  // Nothing more is acknowledged: what was not may not be committed.
+  void FailLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    failed_ = true;
+    FinishLocked(std::move(status));
+  }
+  void FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!pending_finish_ && !finished_) pending_finish_ = std::move(status);
+  }
+
+  // Changes the state under the lock, then starts what it allows: the next
+  // ack, the next read, or Finish once nothing is in flight. gRPC is never
+  // called with the lock held (a reaction may need it).
+  template <typename Change>
+  void Settle(Change change) {
     bool write = false;
+    bool read = false;
+    std::optional<grpc::Status> finish;
     {
       absl::MutexLock lock(&mu_);
-      pending_ack_ = std::max(pending_ack_, accepted);
-      // The first request always gets an answer, so a reconnecting core
-      // learns where the hub stands even when it sent nothing new.
-      const bool first = !any_ack_;
-      any_ack_ = true;
-      if (!writing_ && !finished_ && (first || pending_ack_ > sent_ack_)) write = PrepareAckLocked();
-    }
-    // Never call into gRPC with our lock held: a reaction may need it.
-    if (write) StartWrite(&response_);
-  }
-
-  bool PrepareAckLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    writing_ = true;
-    sent_ack_ = pending_ack_;
-    response_.set_acked_source_seq(sent_ack_);
-    return true;
-  }
-
-  void FinishWhenIdle(grpc::Status status) {
-    if (!status.ok()) log::Warn("publish stream=", id_, " finishing: ", status.error_message());
-    bool finish_now = false;
-    {
-      absl::MutexLock lock(&mu_);
+      change();
       if (finished_) return;
-      if (writing_) {
-        pending_finish_ = std::move(status);
-      } else {
+      if (!writing_ && !failed_ && (owe_first_ || pending_ack_ > sent_ack_)) {
+        writing_ = write = true;
+        owe_first_ = false;
+        sent_ack_ = pending_ack_;
+        response_.set_acked_source_seq(sent_ack_);
+      }
+      if (!reading_ && !read_closed_ && !pending_finish_ && with_hub_ < kMaxWithHub) reading_ = read = true;
+      if (pending_finish_ && !writing_ && with_hub_ == 0) {
         finished_ = true;
-        finish_now = true;
+        finish = std::move(pending_finish_);
+        pending_finish_.reset();
       }
     }
-    if (finish_now) Finish(status);
+    if (write) StartWrite(&response_);
+    if (read) StartRead(&request_);
+    if (finish) {
+      if (!finish->ok()) log::Warn("publish stream=", id_, " finishing: ", finish->error_message());
+      Finish(*finish);
+    }
   }
 
   Hub* const hub_;
   const uint64_t id_;
   const std::string peer_;
-  v1::PublishRequest request_;  // touched only by read reactions
+  // Touched only by read reactions, and between them.
+  v1::PublishRequest request_;
   std::string source_;
   absl::flat_hash_set<std::string> attached_;
   std::vector<std::shared_ptr<Project>> attached_projects_;
@@ -158,8 +178,14 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
   absl::Mutex mu_;
   // Written only while no write is in flight (writing_ false).
   v1::PublishResponse response_;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool read_closed_ ABSL_GUARDED_BY(mu_) = false;
+  int with_hub_ ABSL_GUARDED_BY(mu_) = 0;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool any_ack_ ABSL_GUARDED_BY(mu_) = false;
+  bool answered_first_ ABSL_GUARDED_BY(mu_) = false;
+  bool owe_first_ ABSL_GUARDED_BY(mu_) = false;
+  // A request was refused or the stream broke: no more acks.
+  bool failed_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t pending_ack_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t sent_ack_ ABSL_GUARDED_BY(mu_) = 0;
