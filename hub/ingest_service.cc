@@ -52,11 +52,13 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
     request.Swap(&request_);
     {
       absl::MutexLock lock(&mu_);
-      reading_ = false;
       ++with_hub_;
     }
+    // reading_ stays set until the hub has the request: the next read, and
+    // so the next request, cannot reach the hub before this one (it would
+    // be taken for this one's retry).
     hub_->Publish(source_, std::move(request), [this](absl::StatusOr<uint64_t> accepted) { OnPublished(accepted); });
-    Settle([]() {});  // the next read, if the hub may take more
+    Settle([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { reading_ = false; });
   }
 
   void OnWriteDone(bool ok) override {

@@ -70,7 +70,12 @@ TEST(DurabilityTest, KillNineUnderLoadLosesNoAcknowledgedEventAndDuplicatesNone)
     ASSERT_EQ(history[i].seq(), i + 1);
     EXPECT_TRUE(source_seqs.insert(history[i].source_seq()).second) << "duplicate " << history[i].source_seq();
   }
-  EXPECT_EQ(source_seqs.size(), published);
+  std::string missing;
+  for (uint64_t seq = 1, shown = 0; seq <= published && shown < 10; ++seq) {
+    if (!source_seqs.contains(seq)) missing += " " + std::to_string(seq), ++shown;
+  }
+  EXPECT_EQ(source_seqs.size(), published) << "missing source_seqs:" << missing << " (acknowledged before the kill: "
+                                           << acked_before_kill << ")";
   EXPECT_EQ(*source_seqs.rbegin(), published);
 
   // The dashboard saw the same, without a second snapshot.
