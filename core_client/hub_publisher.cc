@@ -280,9 +280,9 @@ bool HubPublisher::Flush(absl::Duration timeout) {
   return mu_.AwaitWithTimeout(absl::Condition(&all_acked), timeout) && acked_ + 1 >= next_source_seq_;
 }
 
-HubPublisher::Stats HubPublisher::stats() const {
+PublisherStats HubPublisher::stats() const {
   absl::MutexLock lock(&mu_);
-  Stats stats;
+  PublisherStats stats;
   stats.published = next_source_seq_ - 1;
   stats.acknowledged = acked_;
   stats.dropped = buffer_.dropped();

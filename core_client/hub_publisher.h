@@ -19,6 +19,7 @@
 #include "absl/time/time.h"
 #include "core_client/activity_manager.h"
 #include "core_client/publish_buffer.h"
+#include "core_client/publisher.h"
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
 
 namespace nanokit::client {
@@ -39,35 +40,19 @@ struct HubPublisherOptions {
   absl::Duration max_backoff = absl::Seconds(5);
 };
 
-class HubPublisher {
+class HubPublisher final : public Publisher {
  public:
   explicit HubPublisher(HubPublisherOptions options);
   // Stops at once; events not yet acknowledged are lost (Flush first).
-  ~HubPublisher();
+  ~HubPublisher() override;
   HubPublisher(const HubPublisher&) = delete;
   HubPublisher& operator=(const HubPublisher&) = delete;
 
-  // Publishes every event of the manager from now on, and reports its
-  // project as connected. The manager must outlive this publisher.
-  void Attach(ActivityManager* manager);
+  void Attach(ActivityManager* manager) override;
+  void Publish(bridge::v1::Event event) override;
+  bool Flush(absl::Duration timeout) override;
+  PublisherStats stats() const override;
 
-  // Queues one event (project and payload set). Thread-safe, non-blocking.
-  void Publish(bridge::v1::Event event);
-
-  // Waits until the hub has acknowledged everything published so far.
-  // False on timeout.
-  bool Flush(absl::Duration timeout);
-
-  struct Stats {
-    uint64_t published = 0;
-    uint64_t acknowledged = 0;
-    // Events left out because the buffer was full during an outage: status
-    // updates superseded by a newer one, and the oldest log lines.
-    uint64_t dropped = 0;
-    bool connected = false;
-    size_t buffered_bytes = 0;
-  };
-  Stats stats() const;
   const std::string& source() const { return source_; }
 
  private:
