@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
+#include "common/address.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "core_client/activity_manager.h"
@@ -40,7 +41,7 @@ int RunDemo(int argc, char** argv) {
   HubConnectionFlags connection;
   absl::Duration interval = absl::Milliseconds(400);
   uint64_t loops = 0;
-  std::string gateway = "127.0.0.1:7701";
+  std::string gateway = kDefaultGatewayAddress;
   FlagSet flags("nanokit demo", "[flags]");
   connection.Register(flags);
   flags.Duration("interval", &interval, "Pause between the steps of a reconcile.");

@@ -4,14 +4,16 @@
 #include <memory>
 #include <string>
 
+#include "common/address.h"
 #include "common/flags.h"
+#include "common/token.h"
 #include "core_client/hub_publisher.h"
 
 namespace nanokit::cli {
 
 struct HubConnectionFlags {
-  std::string hub = "127.0.0.1:7700";
-  std::string token_file = ".nanokit/token";
+  std::string hub = kDefaultHubAddress;
+  std::string token_file = kDefaultTokenFile;
   bool insecure_no_auth = false;
   std::string project = "demo";
   std::string source;

@@ -7,7 +7,7 @@
 namespace nanokit::cli {
 
 int RunInit(int argc, char** argv) {
-  std::string token_file = ".nanokit/token";
+  std::string token_file = kDefaultTokenFile;
   bool force = false;
   FlagSet flags("nanokit init", "[flags]");
   flags.String("token-file", &token_file, "Where to write the token.");

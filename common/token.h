@@ -9,6 +9,9 @@
 
 namespace nanokit {
 
+// Where `nanokit init` writes the token and every component reads it.
+inline constexpr char kDefaultTokenFile[] = ".nanokit/token";
+
 // 32 random bytes from the OS, base64url without padding (43 characters).
 absl::StatusOr<std::string> GenerateToken();
 

@@ -17,6 +17,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/address.h"
 #include "core_client/activity_manager.h"
 #include "core_client/publish_buffer.h"
 #include "core_client/publisher.h"
@@ -25,7 +26,7 @@
 namespace nanokit::client {
 
 struct HubPublisherOptions {
-  std::string target = "127.0.0.1:7700";
+  std::string target = kDefaultHubAddress;
   // Sent as "authorization: Bearer <token>"; empty sends none.
   std::string token;
   // Names this publisher instance; empty picks HOST/PID/RANDOM.

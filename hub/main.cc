@@ -29,28 +29,26 @@ namespace {
 
 int main(int argc, char** argv) {
   using namespace nanokit;
-  std::string listen = "127.0.0.1:7700";
-  std::string token_file = ".nanokit/token";
+  std::string listen = kDefaultHubAddress;
+  std::string token_file = kDefaultTokenFile;
   bool insecure_no_auth = false;
-  absl::Duration heartbeat_interval = absl::Seconds(5);
-  uint64_t history_events = 100000;
-  uint64_t log_lines = ProjectState::kDefaultLogLinesPerResource;
-  uint64_t max_projects = 10000;
   std::string data_dir = ".nanokit/hub";
   bool in_memory = false;
-  uint64_t snapshot_every = 10000;
+  // The defaults are the options' own: --help prints them from there.
+  hub::HubOptions options;
 
   FlagSet flags("nanokit-hub", "[flags]");
   flags.String("listen", &listen, "Address to serve gRPC on, HOST:PORT; port 0 picks a free port.");
   flags.String("token-file", &token_file, "File holding the shared token (written by `nanokit init`).");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept every RPC without a token. Never in production.");
-  flags.Duration("heartbeat-interval", &heartbeat_interval, "Interval of heartbeats to watchers.");
-  flags.Uint64("history-events", &history_events, "Events per project kept for watchers to resume from.");
-  flags.Uint64("log-lines", &log_lines, "Log lines kept per resource in snapshots.");
-  flags.Uint64("max-projects", &max_projects, "Most projects the hub will hold.");
+  flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeats to watchers.");
+  flags.Uint64("history-events", &options.project.history_events,
+               "Events per project kept for watchers to resume from.");
+  flags.Uint64("log-lines", &options.project.log_lines_per_resource, "Log lines kept per resource in snapshots.");
+  flags.Uint64("max-projects", &options.max_projects, "Most projects the hub will hold.");
   flags.String("data-dir", &data_dir, "Folder of the durable store (SQLite, WAL); created if missing.");
   flags.Bool("in-memory", &in_memory, "Keep nothing on disk: a restart starts a new epoch.");
-  flags.Uint64("snapshot-every", &snapshot_every, "Events between full state snapshots in the store.");
+  flags.Uint64("snapshot-every", &options.project.snapshot_every, "Events between full state snapshots in the store.");
   flags.ParseOrExit(argc, argv);
 
   auto address = ParseHostPort(listen);
@@ -69,12 +67,6 @@ int main(int argc, char** argv) {
 
   BlockStopSignals();
 
-  hub::HubOptions options;
-  options.heartbeat_interval = heartbeat_interval;
-  options.project.history_events = history_events;
-  options.project.log_lines_per_resource = log_lines;
-  options.max_projects = max_projects;
-  options.project.snapshot_every = snapshot_every;
   std::unique_ptr<hub::Store> store;
   if (in_memory) {
     store = std::make_unique<hub::MemoryStore>();

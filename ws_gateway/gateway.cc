@@ -23,19 +23,21 @@ Gateway::Gateway(GatewayOptions options) : options_(std::move(options)), hub_(op
 Gateway::~Gateway() { Shutdown(); }
 
 absl::StatusOr<tcp::endpoint> Gateway::Start() {
+  auto listen = ParseHostPort(options_.listen);
+  if (!listen.ok()) return listen.status();
   boost::system::error_code ec;
-  auto address = net::ip::make_address(options_.listen_host, ec);
+  auto address = net::ip::make_address(listen->host, ec);
   if (ec) {
     // A name such as "localhost".
     tcp::resolver resolver(*shards_[0]);
-    auto results = resolver.resolve(options_.listen_host, "", ec);
+    auto results = resolver.resolve(listen->host, "", ec);
     if (ec || results.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot resolve listen host \"", options_.listen_host, "\""));
+      return absl::InvalidArgumentError(absl::StrCat("cannot resolve listen host ", protocol::Quoted(listen->host)));
     }
     address = results.begin()->endpoint().address();
   }
   listener_ = std::make_shared<Listener>(*shards_[0], this);
-  if (auto status = listener_->Bind(tcp::endpoint(address, options_.listen_port)); !status.ok()) return status;
+  if (auto status = listener_->Bind(tcp::endpoint(address, listen->port)); !status.ok()) return status;
   listener_->Run();
   started_ = true;
   for (auto& shard : shards_) {

@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/address.h"
 #include "common/token.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/hub_link.h"
@@ -32,9 +33,9 @@ class Listener;
 class WebSocketSession;
 
 struct GatewayOptions {
-  std::string listen_host = "127.0.0.1";
-  uint16_t listen_port = 7701;
-  std::string hub = "127.0.0.1:7700";
+  // HOST:PORT; port 0 picks a free port.
+  std::string listen = kDefaultGatewayAddress;
+  std::string hub = kDefaultHubAddress;
   // Sent to the hub; empty sends none.
   std::string hub_token;
   // Checks dashboards' tokens.

@@ -22,39 +22,36 @@ namespace {
 
 int main(int argc, char** argv) {
   using namespace nanokit;
-  std::string listen = "127.0.0.1:7701";
-  std::string hub = "127.0.0.1:7700";
-  std::string token_file = ".nanokit/token";
+  std::string token_file = kDefaultTokenFile;
   bool insecure_no_auth = false;
-  std::vector<std::string> allowed_origins;
-  gateway::GatewayOptions options;
-  uint64_t threads = 2;
-  uint64_t max_queued_bytes = options.outbound.max_bytes;
-  uint64_t max_log_bytes = options.outbound.max_log_bytes;
-
   std::string static_dir;
+  // The defaults are the options' own: --help prints them from there.
+  gateway::GatewayOptions options;
+  uint64_t threads = options.threads;
 
   FlagSet flags("nanokit-gateway", "[flags]");
-  flags.String("listen", &listen, "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
-  flags.String("hub", &hub, "The hub's gRPC address, HOST:PORT.");
+  flags.String("listen", &options.listen,
+               "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
+  flags.String("hub", &options.hub, "The hub's gRPC address, HOST:PORT.");
   flags.String("token-file", &token_file, "File holding the shared token (for the hub and for dashboards).");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept dashboards without a token. Never in production.");
-  flags.StringList("allowed-origin", &allowed_origins,
+  flags.StringList("allowed-origin", &options.allowed_origins,
                    "A browser Origin allowed besides the gateway's own, e.g. http://localhost:3000; * allows any.");
   flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeat messages to dashboards.");
   flags.Duration("idle-timeout", &options.idle_timeout, "Close a connection that answers no ping within this time.");
   flags.Uint64("threads", &threads, "Threads serving connections.");
-  flags.Uint64("max-queued-bytes", &max_queued_bytes, "Bytes waiting per connection before it is closed as too slow.");
-  flags.Uint64("max-log-bytes", &max_log_bytes,
+  flags.Uint64("max-queued-bytes", &options.outbound.max_bytes,
+               "Bytes waiting per connection before it is closed as too slow.");
+  flags.Uint64("max-log-bytes", &options.outbound.max_log_bytes,
                "Log bytes waiting per connection; past it the oldest lines are dropped and counted.");
   flags.Duration("write-timeout", &options.write_timeout, "Close a connection whose write takes longer than this.");
   flags.String("static-dir", &static_dir,
                "The dashboard's files, served at /. Default: ../share/nanokit/dashboard next to this executable.");
   flags.ParseOrExit(argc, argv);
 
-  auto address = ParseHostPort(listen);
+  auto address = ParseHostPort(options.listen);
   if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
-  if (auto hub_address = ParseHostPort(hub); !hub_address.ok()) {
+  if (auto hub_address = ParseHostPort(options.hub); !hub_address.ok()) {
     Fail("--hub: " + std::string(hub_address.status().message()));
   }
   if (threads == 0 || threads > 256) Fail("--threads: must be 1 to 256");
@@ -69,13 +66,7 @@ int main(int argc, char** argv) {
     options.hub_token = *token;
     options.auth = Authenticator(*std::move(token));
   }
-  options.listen_host = address->host;
-  options.listen_port = address->port;
-  options.hub = hub;
-  options.allowed_origins = allowed_origins;
   options.threads = static_cast<int>(threads);
-  options.outbound.max_bytes = max_queued_bytes;
-  options.outbound.max_log_bytes = max_log_bytes;
 
   const bool explicit_static_dir = !static_dir.empty();
   if (!explicit_static_dir) static_dir = gateway::StaticFiles::DefaultDir();
@@ -95,7 +86,7 @@ int main(int argc, char** argv) {
   HostPort bound{endpoint->address().to_string(), endpoint->port()};
   std::printf("nanokit-gateway listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
-  log::Info("listening on ", bound.ToString(), ", hub ", hub, options.auth.enabled() ? " (token required)" : "");
+  log::Info("listening on ", bound.ToString(), ", hub ", options.hub, options.auth.enabled() ? " (token required)" : "");
 
   int sig = WaitForStopSignal();
   log::Info("signal ", sig, ": shutting down");
