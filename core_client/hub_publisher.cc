@@ -184,7 +184,7 @@ bool HubPublisher::PrepareWriteLocked(v1::PublishRequest* request, bool first) {
     for (const std::string& project : projects_) request->add_projects(project);
     projects_changed_ = false;
   }
-  buffer_.TakeBatch(options_.max_batch_events, options_.max_batch_bytes, request);
+  buffer_.FillRequest(options_.max_batch_events, options_.max_batch_bytes, request);
   return first || request->events_size() > 0 || request->projects_size() > 0;
 }
 

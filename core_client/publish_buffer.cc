@@ -73,7 +73,7 @@ void PublishBuffer::Shrink() {
   untold_.Merge(std::move(counts));
 }
 
-size_t PublishBuffer::TakeBatch(size_t max_events, size_t max_bytes, v1::PublishRequest* request) {
+size_t PublishBuffer::FillRequest(size_t max_events, size_t max_bytes, v1::PublishRequest* request) {
   size_t taken = 0;
   size_t bytes = 0;
   while (sent_ < entries_.size() && taken < max_events && bytes < max_bytes) {

@@ -4,7 +4,7 @@
 // has sent them. Bounded: past max_bytes, what the current stream has not
 // sent yet is shrunk — status updates conflated (protocol/conflation.h: the
 // newest of each resource survives, a removal always does), then the oldest
-// log lines dropped and counted (protocol/dropped_lines.h), told in the next
+// log lines dropped and counted (protocol/dropped_lines.h), reported in the next
 // log_stream of their resource.
 // Pure and not thread-safe: the publisher guards it with its lock.
 
@@ -29,7 +29,7 @@ class PublishBuffer {
   // Appends the next unsent events to request — at most max_events, and
   // none after max_bytes is reached — and counts them as sent. Returns how
   // many it appended.
-  size_t TakeBatch(size_t max_events, size_t max_bytes, bridge::v1::PublishRequest* request);
+  size_t FillRequest(size_t max_events, size_t max_bytes, bridge::v1::PublishRequest* request);
 
   // The hub holds every event up to source_seq `acked`: they are forgotten.
   void Acknowledge(uint64_t acked);
@@ -61,7 +61,7 @@ class PublishBuffer {
   size_t bytes_ = 0;
   uint64_t dropped_ = 0;
   // Dropped lines of resources none of whose later log events is buffered
-  // yet: told by the next one pushed.
+  // yet: reported by the next one pushed.
   protocol::DroppedLines untold_;
 };
 

@@ -1,4 +1,4 @@
-// A browser's frame, whatever it holds, into the gateway's request parser:
+// A browser's message, whatever it holds, into the gateway's request parser:
 // it never crashes, a subscribe it accepts names a valid project, and what
 // it refuses is answered with one of the documented error codes.
 #include <cstddef>

@@ -237,21 +237,21 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
     outcomes.push_back(source_accepted);
   }
 
-  CommitBatch batch;
+  StoreCommit commit;
   for (auto& [name, project_work] : work) {
     project_work.project->Stage(project_work.events);
     if (project_work.events.empty()) continue;
-    CommitBatch::ProjectPart& part = batch.projects.emplace_back();
+    StoreCommit::ProjectPart& part = commit.projects.emplace_back();
     part.project = name;
     part.epoch = project_work.project->epoch();
     part.events.reserve(project_work.events.size());
     for (const v1::Event& event : project_work.events) part.events.push_back(&event);
   }
   for (const auto& [source, seq] : accepted) {
-    if (seq > AcceptedSourceSeq(source)) batch.sources.push_back({source, seq});
+    if (seq > AcceptedSourceSeq(source)) commit.sources.push_back({source, seq});
   }
-  if (!batch.projects.empty() || !batch.sources.empty()) {
-    if (absl::Status status = store_->Commit(batch); !status.ok()) {
+  if (!commit.projects.empty() || !commit.sources.empty()) {
+    if (absl::Status status = store_->Commit(commit); !status.ok()) {
       // Nothing of the group was applied: the state stays what is committed,
       // and the publishers resend.
       log::Error("commit of ", group.size(), " publishes failed: ", status.message());
@@ -261,12 +261,12 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
       return;
     }
   }
-  CommitBatch snapshots;
+  StoreCommit snapshots;
   std::deque<v1::ProjectSnapshot> snapshot_storage;  // what snapshots points into
   for (auto& [name, project_work] : work) {
     auto due = project_work.project->Apply(std::move(project_work.events));
     if (!due) continue;
-    CommitBatch::ProjectPart& part = snapshots.projects.emplace_back();
+    StoreCommit::ProjectPart& part = snapshots.projects.emplace_back();
     part.project = name;
     part.epoch = project_work.project->epoch();
     snapshot_storage.push_back(std::move(due->snapshot));

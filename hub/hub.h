@@ -3,7 +3,7 @@
 // source and source_seq), owns every Project, and ticks heartbeats.
 //
 // Publishes are committed by one committer thread, never by the caller: a
-// gRPC reaction hands its request over and returns at once, and is told the
+// gRPC reaction hands its request over and returns at once, and is given the
 // outcome when the commit is done. The committer takes every request waiting
 // at that moment (from all streams) as one group: one store transaction, and
 // then the group's events become visible, in order, to watchers and

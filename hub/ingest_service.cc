@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/log.h"
 #include "hub/rpc_auth.h"
+#include "hub/rpc_status.h"
 
 namespace nanokit::hub {
 

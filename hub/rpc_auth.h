@@ -20,16 +20,4 @@ inline grpc::Status UnauthenticatedStatus() {
                       "missing or wrong token: send metadata \"authorization: Bearer <token>\"");
 }
 
-// A reactor for a streaming RPC refused before it started.
-template <typename Base>
-class RefusedReactor final : public Base {
- public:
-  explicit RefusedReactor(const grpc::Status& status) { this->Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-inline grpc::Status ToGrpcStatus(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
 }  // namespace nanokit::hub

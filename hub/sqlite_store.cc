@@ -214,7 +214,7 @@ absl::StatusOr<RecoveredState> SqliteStore::Recover() {
   return state;
 }
 
-absl::Status SqliteStore::Commit(const CommitBatch& batch) {
+absl::Status SqliteStore::Commit(const StoreCommit& commit) {
   if (auto s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
   auto fail = [this](const char* what) {
     absl::Status status = Error(what);
@@ -222,7 +222,7 @@ absl::Status SqliteStore::Commit(const CommitBatch& batch) {
     return status;
   };
   std::string bytes;
-  for (const CommitBatch::ProjectPart& part : batch.projects) {
+  for (const StoreCommit::ProjectPart& part : commit.projects) {
     {
       StatementReset reset(insert_project_);
       BindText(insert_project_, 1, part.project);
@@ -254,7 +254,7 @@ absl::Status SqliteStore::Commit(const CommitBatch& batch) {
       if (sqlite3_step(forget_events_) != SQLITE_DONE) return fail("forget events");
     }
   }
-  for (const CommitBatch::SourcePart& source : batch.sources) {
+  for (const StoreCommit::SourcePart& source : commit.sources) {
     StatementReset reset(upsert_source_);
     BindText(upsert_source_, 1, source.source);
     sqlite3_bind_int64(upsert_source_, 2, static_cast<sqlite3_int64>(source.accepted_source_seq));

@@ -28,7 +28,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   absl::StatusOr<RecoveredState> Recover() override;
-  absl::Status Commit(const CommitBatch& batch) override;
+  absl::Status Commit(const StoreCommit& commit) override;
 
  private:
   SqliteStore(sqlite3* db, int lock_fd, size_t max_sources);

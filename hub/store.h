@@ -34,7 +34,7 @@ struct RecoveredState {
 
 // What one group of publishes adds (every stream's waiting requests at that
 // moment), written in one transaction.
-struct CommitBatch {
+struct StoreCommit {
   struct ProjectPart {
     std::string project;
     std::string epoch;
@@ -58,17 +58,17 @@ class Store {
   virtual ~Store() = default;
 
   virtual absl::StatusOr<RecoveredState> Recover() = 0;
-  // Returns only once the batch is durable; the hub acknowledges after that.
+  // Returns only once the commit is durable; the hub acknowledges after that.
   // Called from the hub's committer thread only; it may take its time
   // (no RPC waits on it), but nothing else commits meanwhile.
-  virtual absl::Status Commit(const CommitBatch& batch) = 0;
+  virtual absl::Status Commit(const StoreCommit& commit) = 0;
 };
 
 // Keeps nothing: a restart starts a new epoch (--in-memory).
 class MemoryStore final : public Store {
  public:
   absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
-  absl::Status Commit(const CommitBatch&) override { return absl::OkStatus(); }
+  absl::Status Commit(const StoreCommit&) override { return absl::OkStatus(); }
 };
 
 }  // namespace nanokit::hub

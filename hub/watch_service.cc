@@ -4,6 +4,7 @@
 
 #include "common/log.h"
 #include "hub/rpc_auth.h"
+#include "hub/rpc_status.h"
 
 namespace nanokit::hub {
 

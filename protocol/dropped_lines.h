@@ -1,6 +1,6 @@
 #pragma once
 // Log lines left out of a stream (a slow dashboard's backlog, a publisher's
-// buffer during an outage) are counted per resource and told in that
+// buffer during an outage) are counted per resource and reported in that
 // resource's next log_stream, in dropped_lines, so a reader always learns
 // how many lines it missed. Used by core_client/publish_buffer.cc and
 // ws_gateway/outbound_queue.cc. Not thread-safe.
@@ -24,7 +24,7 @@ class DroppedLines {
   void Add(absl::string_view key, uint64_t lines) {
     if (lines > 0) counts_[key] += lines;
   }
-  // The count waiting for this resource, which is then told (0 if none).
+  // The count waiting for this resource, which is then reported (0 if none).
   uint64_t Take(absl::string_view key) {
     auto it = counts_.find(key);
     if (it == counts_.end()) return 0;

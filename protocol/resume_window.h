@@ -1,7 +1,7 @@
 #pragma once
 // The recent history of a project kept for resuming: the hub keeps events
 // for gateways (hub/project.cc), the gateway keeps messages for dashboards
-// (ws_gateway/project_channel.cc). Bounded by count and by bytes, oldest
+// (ws_gateway/project_fanout.cc). Bounded by count and by bytes, oldest
 // evicted first; one rule for "resume or snapshot". Not thread-safe.
 
 #include <algorithm>

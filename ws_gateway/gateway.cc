@@ -54,21 +54,21 @@ void Gateway::Shutdown() {
   shut_down_ = true;
   listener_->Stop();
   std::vector<std::shared_ptr<WebSocketSession>> sessions;
-  std::vector<std::shared_ptr<ProjectChannel>> channels;
+  std::vector<std::shared_ptr<ProjectFanout>> fanouts;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     for (auto& [id, weak] : sessions_) {
       if (auto session = weak.lock()) sessions.push_back(std::move(session));
     }
-    for (auto& [name, channel] : channels_) channels.push_back(channel);
+    for (auto& [name, fanout] : fanouts_) fanouts.push_back(fanout);
   }
-  log::Info("closing ", sessions.size(), " WebSockets and ", channels.size(), " hub watches");
+  log::Info("closing ", sessions.size(), " WebSockets and ", fanouts.size(), " hub watches");
   for (auto& session : sessions) {
     session->Close(boost::beast::websocket::close_code::going_away, "gateway shutting down");
   }
   sessions.clear();
-  for (auto& channel : channels) channel->Stop();
+  for (auto& fanout : fanouts) fanout->Stop();
   {
     absl::MutexLock lock(&mu_);
     auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sessions_.empty(); };
@@ -81,39 +81,39 @@ void Gateway::Shutdown() {
   for (auto& thread : threads_) thread.join();
   threads_.clear();
   absl::MutexLock lock(&mu_);
-  channels_.clear();
+  fanouts_.clear();
   sessions_.clear();
 }
 
-absl::StatusOr<std::shared_ptr<ProjectChannel>> Gateway::Channel(const std::string& project) {
+absl::StatusOr<std::shared_ptr<ProjectFanout>> Gateway::Fanout(const std::string& project) {
   if (auto status = protocol::CheckProjectName(project); !status.ok()) return status;
-  std::shared_ptr<ProjectChannel> channel;
+  std::shared_ptr<ProjectFanout> fanout;
   {
     absl::MutexLock lock(&mu_);
     if (stopping_) return absl::UnavailableError("the gateway is shutting down");
-    auto it = channels_.find(project);
-    if (it != channels_.end()) return it->second;
-    if (channels_.size() >= options_.max_projects) {
-      return absl::ResourceExhaustedError(absl::StrCat("the gateway already watches ", channels_.size(), " projects"));
+    auto it = fanouts_.find(project);
+    if (it != fanouts_.end()) return it->second;
+    if (fanouts_.size() >= options_.max_projects) {
+      return absl::ResourceExhaustedError(absl::StrCat("the gateway already watches ", fanouts_.size(), " projects"));
     }
     std::vector<net::io_context*> shards;
     for (auto& shard : shards_) shards.push_back(shard.get());
-    channel = std::make_shared<ProjectChannel>(project, &hub_, std::move(shards), options_.channel);
-    channels_.emplace(project, channel);
+    fanout = std::make_shared<ProjectFanout>(project, &hub_, std::move(shards), options_.fanout);
+    fanouts_.emplace(project, fanout);
   }
-  channel->Start();
-  return channel;
+  fanout->Start();
+  return fanout;
 }
 
 bool Gateway::HubConnected() {
-  std::vector<std::shared_ptr<ProjectChannel>> channels;
+  std::vector<std::shared_ptr<ProjectFanout>> fanouts;
   {
     absl::MutexLock lock(&mu_);
-    for (auto& [name, channel] : channels_) channels.push_back(channel);
+    for (auto& [name, fanout] : fanouts_) fanouts.push_back(fanout);
   }
-  if (channels.empty()) return hub_.ChannelReady();
-  for (const auto& channel : channels) {
-    if (!channel->hub_connected()) return false;
+  if (fanouts.empty()) return hub_.ChannelReady();
+  for (const auto& fanout : fanouts) {
+    if (!fanout->hub_connected()) return false;
   }
   return true;
 }

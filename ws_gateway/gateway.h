@@ -1,9 +1,9 @@
 #pragma once
 // The gateway process: an HTTP/WebSocket server (Listener, HttpSession,
-// WebSocketSession) in front of one ProjectChannel per project watched on the
+// WebSocketSession) in front of one ProjectFanout per project watched on the
 // hub. Connections are sharded: each shard is an io_context run by one
 // thread, and a connection lives on one shard for its whole life, so its
-// handlers never need a lock and a project channel hands each hub batch to a
+// handlers never need a lock and a project fanout hands each hub batch to a
 // shard once, not to each connection.
 
 #include <atomic>
@@ -24,7 +24,7 @@
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/outbound_queue.h"
-#include "ws_gateway/project_channel.h"
+#include "ws_gateway/project_fanout.h"
 #include "ws_gateway/static_files.h"
 
 namespace nanokit::gateway {
@@ -56,7 +56,7 @@ struct GatewayOptions {
   size_t max_message_bytes = 64 * 1024;  // inbound frames
   size_t max_subscriptions = 64;         // per connection
   size_t max_projects = 1024;
-  ChannelOptions channel;
+  FanoutOptions fanout;
   // The dashboard, served at / ; null serves none.
   std::shared_ptr<const StaticFiles> static_files;
 };
@@ -78,10 +78,10 @@ class Gateway {
   // The shard for the next connection (round robin).
   size_t NextShard() { return next_shard_++ % shards_.size(); }
 
-  // The channel of a project, created (and watching) on first use.
-  absl::StatusOr<std::shared_ptr<ProjectChannel>> Channel(const std::string& project);
-  // True when the hub is reachable: every channel's watch is up, or with no
-  // channel yet, the gRPC channel is ready.
+  // The fanout of a project, created (and watching) on first use.
+  absl::StatusOr<std::shared_ptr<ProjectFanout>> Fanout(const std::string& project);
+  // True when the hub is reachable: every fanout's watch is up, or with no
+  // fanout yet, the gRPC channel is ready.
   bool HubConnected();
 
   void AddSession(const std::shared_ptr<WebSocketSession>& session);
@@ -101,7 +101,7 @@ class Gateway {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::flat_hash_map<std::string, std::shared_ptr<ProjectChannel>> channels_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> fanouts_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::weak_ptr<WebSocketSession>> sessions_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -2,16 +2,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
-#include "ws_gateway/project_channel.h"
+#include "ws_gateway/project_fanout.h"
 
 namespace nanokit::gateway {
 
-HubWatch::HubWatch(HubLink* hub, std::shared_ptr<ProjectChannel> channel, bridge::v1::WatchRequest request)
-    : hub_(hub), channel_(std::move(channel)), request_(std::move(request)) {
+HubWatch::HubWatch(HubLink* hub, std::shared_ptr<ProjectFanout> fanout, bridge::v1::WatchRequest request)
+    : hub_(hub), fanout_(std::move(fanout)), request_(std::move(request)) {
   if (!hub_->token().empty()) context_.AddMetadata("authorization", absl::StrCat("Bearer ", hub_->token()));
   hub_->WatchStarted();
   hub_->stub()->async()->Watch(&context_, &request_, this);
-  // Released in OnReadDone(false), after the channel has forgotten us.
+  // Released in OnReadDone(false), after the fanout has forgotten us.
   AddHold();
 }
 
@@ -27,11 +27,11 @@ void HubWatch::CancelAndRelease() {
 
 void HubWatch::OnReadDone(bool ok) {
   if (ok) {
-    channel_->OnHubResponse(this, response_);
+    fanout_->OnHubResponse(this, response_);
     StartRead(&response_);
     return;
   }
-  channel_->OnWatchBroken(this);
+  fanout_->OnWatchBroken(this);
   RemoveHold();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // One attempt at watching one project on the hub (WatchService.Watch). It
-// reports what it reads to its ProjectChannel; when the stream breaks it
-// tells the channel, which decides when to try again with a new HubWatch.
+// reports what it reads to its ProjectFanout; when the stream breaks it
+// tells the fanout, which decides when to try again with a new HubWatch.
 
 #include <memory>
 
@@ -12,15 +12,15 @@
 
 namespace nanokit::gateway {
 
-class ProjectChannel;
+class ProjectFanout;
 
 class HubWatch final : public grpc::ClientReadReactor<bridge::v1::WatchResponse> {
  public:
-  HubWatch(HubLink* hub, std::shared_ptr<ProjectChannel> channel, bridge::v1::WatchRequest request);
+  HubWatch(HubLink* hub, std::shared_ptr<ProjectFanout> fanout, bridge::v1::WatchRequest request);
 
   void Start();
 
-  // The channel's hold keeps this object alive until the channel lets go:
+  // The fanout's hold keeps this object alive until the fanout lets go:
   // it takes an extra hold under its lock while it still sees this watch,
   // then cancels and releases without the lock.
   void AddCancelHold() { AddHold(); }
@@ -31,7 +31,7 @@ class HubWatch final : public grpc::ClientReadReactor<bridge::v1::WatchResponse>
 
  private:
   HubLink* const hub_;
-  const std::shared_ptr<ProjectChannel> channel_;
+  const std::shared_ptr<ProjectFanout> fanout_;
   const bridge::v1::WatchRequest request_;
   grpc::ClientContext context_;
   bridge::v1::WatchResponse response_;

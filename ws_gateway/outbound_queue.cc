@@ -12,31 +12,31 @@ namespace v1 = nanokit::bridge::v1;
 
 namespace {
 
-constexpr size_t kCompactAtLeast = 2 * kMaxBatchMessages;
+constexpr size_t kCompactAtLeast = 2 * kMaxFrameMessages;
 
 // The same log_stream with more dropped lines counted. Only on the overflow
 // path, so parsing the shared JSON again is fine.
-Frame WithDroppedLines(const Frame& frame, uint64_t dropped) {
-  v1::ServerMessage message;
-  if (!google::protobuf::util::JsonStringToMessage(frame->json, &message).ok()) return frame;
-  auto* logs = message.mutable_log_stream();
+EncodedMessagePtr WithDroppedLines(const EncodedMessagePtr& message, uint64_t dropped) {
+  v1::ServerMessage parsed;
+  if (!google::protobuf::util::JsonStringToMessage(message->json, &parsed).ok()) return message;
+  auto* logs = parsed.mutable_log_stream();
   logs->set_dropped_lines(logs->dropped_lines() + dropped);
-  return EncodeMessage(message);
+  return EncodeMessage(parsed);
 }
 
 }  // namespace
 
 OutboundQueue::OutboundQueue(OutboundLimits limits) : limits_(limits), compact_at_messages_(kCompactAtLeast) {}
 
-void OutboundQueue::Append(Chunk chunk) {
-  messages_ += chunk->size();
-  bytes_ += chunk->body().size();
-  log_bytes_ += chunk->log_bytes;
-  chunks_.push_back(std::move(chunk));
+void OutboundQueue::Append(OutboundFramePtr frame) {
+  messages_ += frame->size();
+  bytes_ += frame->body().size();
+  log_bytes_ += frame->log_bytes;
+  frames_.push_back(std::move(frame));
 }
 
-bool OutboundQueue::Push(const std::vector<Chunk>& chunks) {
-  for (const Chunk& chunk : chunks) Append(chunk);
+bool OutboundQueue::Push(const std::vector<OutboundFramePtr>& frames) {
+  for (const OutboundFramePtr& frame : frames) Append(frame);
   if (messages_ > compact_at_messages_ || log_bytes_ > limits_.max_log_bytes || bytes_ > limits_.max_bytes) {
     Compact();
   }
@@ -46,15 +46,15 @@ bool OutboundQueue::Push(const std::vector<Chunk>& chunks) {
 }
 
 void OutboundQueue::Compact() {
-  std::vector<Frame> frames;
-  frames.reserve(messages_);
-  for (const Chunk& chunk : chunks_) frames.insert(frames.end(), chunk->frames.begin(), chunk->frames.end());
-  Conflate(frames);
+  std::vector<EncodedMessagePtr> messages;
+  messages.reserve(messages_);
+  for (const OutboundFramePtr& frame : frames_) messages.insert(messages.end(), frame->messages.begin(), frame->messages.end());
+  Conflate(messages);
   size_t log_bytes = 0;
-  size_t newest_log = frames.size();
-  for (size_t i = 0; i < frames.size(); ++i) {
-    if (frames[i]->kind != EncodedMessage::Kind::kLogStream) continue;
-    log_bytes += frames[i]->json.size();
+  size_t newest_log = messages.size();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i]->kind != EncodedMessage::Kind::kLogStream) continue;
+    log_bytes += messages[i]->json.size();
     newest_log = i;
   }
   const size_t bound = limits_.max_log_bytes;
@@ -63,53 +63,53 @@ void OutboundQueue::Compact() {
     // newest lines are always kept.
     bool dropped = false;
     for (size_t i = 0; i < newest_log && log_bytes > bound / 2; ++i) {
-      const Frame& frame = frames[i];
-      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
-      dropped_lines_.AddDroppedMessage(frame->log_key, frame->log_lines, frame->log_dropped_lines);
-      log_bytes -= frame->json.size();
-      frames[i] = nullptr;
+      const EncodedMessagePtr& message = messages[i];
+      if (message->kind != EncodedMessage::Kind::kLogStream) continue;
+      dropped_lines_.AddDroppedMessage(message->log_key, message->log_lines, message->log_dropped_lines);
+      log_bytes -= message->json.size();
+      messages[i] = nullptr;
       dropped = true;
     }
-    if (dropped) frames.erase(std::remove(frames.begin(), frames.end(), nullptr), frames.end());
+    if (dropped) messages.erase(std::remove(messages.begin(), messages.end(), nullptr), messages.end());
   }
-  chunks_.clear();
+  frames_.clear();
   messages_ = bytes_ = log_bytes_ = 0;
-  for (Chunk& chunk : MakeChunks(frames)) Append(std::move(chunk));
+  for (OutboundFramePtr& frame : PackFrames(messages)) Append(std::move(frame));
   compact_at_messages_ = std::max(kCompactAtLeast, 2 * messages_);
 }
 
-std::vector<Chunk> OutboundQueue::TakeBatch() {
-  std::vector<Chunk> batch;
-  size_t messages = 0;
-  while (!chunks_.empty() && (batch.empty() || messages + chunks_.front()->size() <= kMaxBatchMessages)) {
-    const Chunk& chunk = chunks_.front();
-    messages += chunk->size();
-    messages_ -= chunk->size();
-    bytes_ -= chunk->body().size();
-    log_bytes_ -= chunk->log_bytes;
-    batch.push_back(chunks_.pop_front());
+std::vector<OutboundFramePtr> OutboundQueue::TakeWrite() {
+  std::vector<OutboundFramePtr> batch;
+  size_t message_count = 0;
+  while (!frames_.empty() && (batch.empty() || message_count + frames_.front()->size() <= kMaxFrameMessages)) {
+    const OutboundFramePtr& frame = frames_.front();
+    message_count += frame->size();
+    messages_ -= frame->size();
+    bytes_ -= frame->body().size();
+    log_bytes_ -= frame->log_bytes;
+    batch.push_back(frames_.pop_front());
   }
   if (!dropped_lines_.empty()) TellDroppedLines(batch);
   return batch;
 }
 
-void OutboundQueue::TellDroppedLines(std::vector<Chunk>& batch) {
-  for (Chunk& chunk : batch) {
-    std::vector<Frame> frames;  // a private copy, made only when it changes
-    for (size_t i = 0; i < chunk->frames.size() && !dropped_lines_.empty(); ++i) {
-      const Frame& frame = chunk->frames[i];
-      if (frame->kind != EncodedMessage::Kind::kLogStream) continue;
-      const uint64_t dropped = dropped_lines_.Take(frame->log_key);
+void OutboundQueue::TellDroppedLines(std::vector<OutboundFramePtr>& batch) {
+  for (OutboundFramePtr& frame : batch) {
+    std::vector<EncodedMessagePtr> messages;  // a private copy, made only when it changes
+    for (size_t i = 0; i < frame->messages.size() && !dropped_lines_.empty(); ++i) {
+      const EncodedMessagePtr& message = frame->messages[i];
+      if (message->kind != EncodedMessage::Kind::kLogStream) continue;
+      const uint64_t dropped = dropped_lines_.Take(message->log_key);
       if (dropped == 0) continue;
-      if (frames.empty()) frames = chunk->frames;
-      frames[i] = WithDroppedLines(frame, dropped);
+      if (messages.empty()) messages = frame->messages;
+      messages[i] = WithDroppedLines(message, dropped);
     }
-    if (!frames.empty()) chunk = MakeChunks(frames).front();
+    if (!messages.empty()) frame = PackFrames(messages).front();
   }
 }
 
 void OutboundQueue::Clear() {
-  chunks_.clear();
+  frames_.clear();
   messages_ = bytes_ = log_bytes_ = 0;
   compact_at_messages_ = kCompactAtLeast;
 }

@@ -1,24 +1,24 @@
 #pragma once
-// What waits for one connection's socket: chunks shared with every other
+// What waits for one connection's socket: frames shared with every other
 // connection, in order, with the queue's own counts of messages, bytes and
 // log bytes. It carries the slow-consumer policy, kept free of sockets so
 // it can be tested alone:
 //  - a backlog that grows is compacted: conflated (protocol/conflation.h)
 //    and, past the log bound, its oldest log lines dropped down to half the
-//    bound, counted per resource and told in the next log_stream of that
+//    bound, counted per resource and reported in the next log_stream of that
 //    resource (protocol/dropped_lines.h);
 //  - past the byte or message bound, even compacted, the connection is a
 //    slow consumer (Push says so); one message alone, however large, is not
 //    a backlog.
-// A connection that keeps up pays one pointer per chunk. Not thread-safe:
+// A connection that keeps up pays one pointer per frame. Not thread-safe:
 // one shard's thread owns it.
 
 #include <cstddef>
 #include <vector>
 
 #include "protocol/dropped_lines.h"
-#include "ws_gateway/chunk_queue.h"
-#include "ws_gateway/frame.h"
+#include "ws_gateway/frame_queue.h"
+#include "ws_gateway/encoded_message.h"
 
 namespace nanokit::gateway {
 
@@ -32,32 +32,32 @@ class OutboundQueue {
  public:
   explicit OutboundQueue(OutboundLimits limits);
 
-  // Appends chunks; false when the connection is now a slow consumer (the
+  // Appends frames; false when the connection is now a slow consumer (the
   // caller closes it; what waits is kept until Clear).
-  [[nodiscard]] bool Push(const std::vector<Chunk>& chunks);
+  [[nodiscard]] bool Push(const std::vector<OutboundFramePtr>& frames);
 
-  // The next write, oldest first: whole chunks up to kMaxBatchMessages
-  // messages (at least one chunk), with dropped lines told. Empty when
+  // The next write, oldest first: whole frames up to kMaxFrameMessages
+  // messages (at least one frame), with the dropped lines counted in them. Empty when
   // nothing waits.
-  std::vector<Chunk> TakeBatch();
+  std::vector<OutboundFramePtr> TakeWrite();
 
   void Clear();
 
-  bool empty() const { return chunks_.empty(); }
+  bool empty() const { return frames_.empty(); }
   size_t messages() const { return messages_; }
   size_t bytes() const { return bytes_; }
   size_t log_bytes() const { return log_bytes_; }
 
  private:
-  void Append(Chunk chunk);
+  void Append(OutboundFramePtr frame);
   // Rewrites the backlog conflated, and with the oldest log lines dropped
   // when past the log bound.
   void Compact();
   // Gives each log_stream in batch the lines dropped for its resource.
-  void TellDroppedLines(std::vector<Chunk>& batch);
+  void TellDroppedLines(std::vector<OutboundFramePtr>& batch);
 
   const OutboundLimits limits_;
-  ChunkQueue chunks_;
+  FrameQueue frames_;
   size_t messages_ = 0;
   size_t bytes_ = 0;
   size_t log_bytes_ = 0;

@@ -15,7 +15,7 @@ void ShardFeed::Push(FeedItem item) {
     first = items_.empty();
     items_.push_back(std::move(item));
   }
-  // One drain per shard while items wait, not one handler per chunk.
+  // One drain per shard while items wait, not one handler per frame.
   if (first) net::post(shard_, [self = shared_from_this()] { self->Drain(); });
 }
 
@@ -36,24 +36,24 @@ void ShardFeed::Deliver() {
     absl::MutexLock lock(&mu_);
     items.swap(items_);
   }
-  // Consecutive chunks go to every member in one call: a connection writes
-  // them as one frame. Several are merged (and conflated) once here, for
+  // Consecutive frames go to every member in one call: a connection writes
+  // them as one WebSocket frame. Several are merged (and conflated) once here, for
   // the whole shard.
-  std::vector<Chunk> run;
+  std::vector<OutboundFramePtr> run;
   auto deliver_run = [&] {
     if (run.empty()) return;
     if (run.size() > 1) {
-      std::vector<Frame> frames;
-      for (const Chunk& chunk : run) frames.insert(frames.end(), chunk->frames.begin(), chunk->frames.end());
-      Conflate(frames);
-      run = MakeChunks(frames);
+      std::vector<EncodedMessagePtr> messages;
+      for (const OutboundFramePtr& frame : run) messages.insert(messages.end(), frame->messages.begin(), frame->messages.end());
+      Conflate(messages);
+      run = PackFrames(messages);
     }
     for (const auto& member : members_) member->Deliver(run);
     run.clear();
   };
   for (FeedItem& item : items) {
-    if (auto* chunk = std::get_if<FeedChunk>(&item)) {
-      run.push_back(std::move(chunk->chunk));
+    if (auto* frame = std::get_if<FeedChunk>(&item)) {
+      run.push_back(std::move(frame->frame));
       continue;
     }
     deliver_run();

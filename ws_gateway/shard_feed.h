@@ -1,9 +1,9 @@
 #pragma once
-// What one project channel hands one shard's thread, in the order it
-// happened: chunks for every subscriber living on that shard, and
+// What one project fanout hands one shard's thread, in the order it
+// happened: frames for every subscriber living on that shard, and
 // subscribers joining (with their reply) or leaving. Joins travel with the
-// chunks, so a subscriber gets exactly the chunks after its reply. The
-// channel pushes from any thread (under its own lock, which orders the
+// frames, so a subscriber gets exactly the frames after its reply. The
+// fanout pushes from any thread (under its own lock, which orders the
 // items); one drain per shard runs on the shard's thread while items wait.
 //
 // Pacing: a delivery that took long means the shard is loaded; the next one
@@ -24,22 +24,22 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
-#include "ws_gateway/frame.h"
+#include "ws_gateway/encoded_message.h"
 #include "ws_gateway/subscriber.h"
 
 namespace nanokit::gateway {
 
 struct FeedChunk {
-  Chunk chunk;
+  OutboundFramePtr frame;
 };
 struct FeedJoin {
   std::shared_ptr<Subscriber> subscriber;
-  Chunk reply;  // snapshot or resumed
+  OutboundFramePtr reply;  // snapshot or resumed
 };
 struct FeedLeave {
   uint64_t subscriber_id;
 };
-// The channel stopped: every member leaves, what waits is dropped.
+// The fanout stopped: every member leaves, what waits is dropped.
 struct FeedLeaveAll {};
 using FeedItem = std::variant<FeedChunk, FeedJoin, FeedLeave, FeedLeaveAll>;
 

@@ -4,11 +4,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "ws_gateway/frame.h"
+#include "ws_gateway/encoded_message.h"
 
 namespace nanokit::gateway {
 
-// What a ProjectChannel delivers to: one WebSocket connection, living on one
+// What a ProjectFanout delivers to: one WebSocket connection, living on one
 // of the gateway's shards (an io_context run by one thread).
 class Subscriber {
  public:
@@ -16,9 +16,9 @@ class Subscriber {
   virtual uint64_t id() const = 0;
   // The shard Deliver is called on.
   virtual size_t shard() const = 0;
-  // On the subscriber's shard thread only; a project's chunks arrive in
+  // On the subscriber's shard thread only; a project's frames arrive in
   // order. Must not block.
-  virtual void Deliver(const std::vector<Chunk>& chunks) = 0;
+  virtual void Deliver(const std::vector<OutboundFramePtr>& frames) = 0;
 };
 
 }  // namespace nanokit::gateway

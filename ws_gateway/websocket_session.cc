@@ -123,15 +123,15 @@ void WebSocketSession::Subscribe(const ClientRequest& request) {
     Reply(error);
     return;
   }
-  auto channel = gateway_->Channel(project);
-  if (!channel.ok()) {
-    v1::ServerMessage error = ErrorMessage("unavailable", channel.status().message());
+  auto fanout = gateway_->Fanout(project);
+  if (!fanout.ok()) {
+    v1::ServerMessage error = ErrorMessage("unavailable", fanout.status().message());
     error.set_project(project);
     Reply(error);
     return;
   }
-  subscriptions_[project] = *channel;
-  (*channel)->Subscribe(shared_from_this(), request.epoch, request.after_seq);
+  subscriptions_[project] = *fanout;
+  (*fanout)->Subscribe(shared_from_this(), request.epoch, request.after_seq);
 }
 
 void WebSocketSession::Unsubscribe(const std::string& project) {
@@ -142,7 +142,7 @@ void WebSocketSession::Unsubscribe(const std::string& project) {
 }
 
 void WebSocketSession::Reply(const v1::ServerMessage& message) {
-  Deliver(MakeChunks({EncodeMessage(message)}));
+  Deliver(PackFrames({EncodeMessage(message)}));
 }
 
 namespace {
@@ -153,9 +153,9 @@ constexpr std::string_view kBatchSuffix = "]}";
 
 }  // namespace
 
-void WebSocketSession::Deliver(const std::vector<Chunk>& chunks) {
+void WebSocketSession::Deliver(const std::vector<OutboundFramePtr>& frames) {
   if (closing_ || closed_) return;
-  if (!queue_.Push(chunks)) {
+  if (!queue_.Push(frames)) {
     log::Warn("conn=", id_, " is not reading: ", queue_.messages(), " messages (", queue_.bytes(),
               " bytes) waiting; closing it");
     StartClose(websocket::close_code::try_again_later, "slow consumer: outbound queue full; resume to catch up");
@@ -165,10 +165,10 @@ void WebSocketSession::Deliver(const std::vector<Chunk>& chunks) {
 }
 
 void WebSocketSession::Flush() {
-  in_flight_ = queue_.TakeBatch();
+  in_flight_ = queue_.TakeWrite();
   if (in_flight_.empty()) return;
   size_t messages = 0;
-  for (const Chunk& chunk : in_flight_) messages += chunk->size();
+  for (const OutboundFramePtr& frame : in_flight_) messages += frame->size();
   buffers_.clear();
   if (messages == 1) {
     const std::string_view body = in_flight_[0]->body();
@@ -241,9 +241,9 @@ void WebSocketSession::SendHeartbeat() {
   v1::Heartbeat* heartbeat = message.mutable_heartbeat();
   *heartbeat->mutable_server_time() = NowTimestamp();
   bool hub_connected = true;
-  for (const auto& [project, channel] : subscriptions_) {
-    *heartbeat->add_projects() = channel->Liveness();
-    hub_connected = hub_connected && channel->hub_connected();
+  for (const auto& [project, fanout] : subscriptions_) {
+    *heartbeat->add_projects() = fanout->Liveness();
+    hub_connected = hub_connected && fanout->hub_connected();
   }
   if (subscriptions_.empty()) hub_connected = gateway_->HubConnected();
   heartbeat->set_hub_connected(hub_connected);
@@ -255,7 +255,7 @@ void WebSocketSession::OnClosed() {
   if (closed_) return;
   closed_ = true;
   heartbeat_timer_.cancel();
-  for (auto& [project, channel] : subscriptions_) channel->Unsubscribe(id_);
+  for (auto& [project, fanout] : subscriptions_) fanout->Unsubscribe(id_);
   subscriptions_.clear();
   queue_.Clear();
   gateway_->RemoveSession(id_);

@@ -1,9 +1,9 @@
 #pragma once
 // One dashboard connection on /ws. Owns its socket and keeps itself alive
 // with shared_from_this; every handler runs on its shard's one thread. It
-// reads ClientMessages, subscribes to ProjectChannels, and writes the shared
-// chunks they deliver from a bounded queue, one write in flight at a time.
-// A connection that keeps up costs a pointer per chunk; one that falls
+// reads ClientMessages, subscribes to ProjectFanouts, and writes the shared
+// frames they deliver from a bounded queue, one write in flight at a time.
+// A connection that keeps up costs a pointer per frame; one that falls
 // behind has its backlog compacted (conflated, old log lines dropped).
 
 #include <cstdint>
@@ -20,7 +20,7 @@
 #include "nanokit/bridge/v1/websocket.pb.h"
 #include "ws_gateway/client_request.h"
 #include "ws_gateway/outbound_queue.h"
-#include "ws_gateway/project_channel.h"
+#include "ws_gateway/project_fanout.h"
 #include "ws_gateway/stream.h"
 #include "ws_gateway/subscriber.h"
 
@@ -39,7 +39,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
 
   uint64_t id() const override { return id_; }
   size_t shard() const override { return shard_; }
-  void Deliver(const std::vector<Chunk>& chunks) override;
+  void Deliver(const std::vector<OutboundFramePtr>& frames) override;
   // Thread-safe: closes the WebSocket with this code and reason.
   void Close(boost::beast::websocket::close_code code, std::string reason);
 
@@ -59,7 +59,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
   void ArmHeartbeat();
   void SendHeartbeat();
-  // The connection is over: leave every channel and the gateway.
+  // The connection is over: leave every fanout and the gateway.
   void OnClosed();
 
   boost::beast::websocket::stream<TcpStream> ws_;
@@ -72,16 +72,16 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
 
   // Everything below is touched on the shard's thread only.
   //
-  // What waits for the socket, in order; mostly chunks shared with every
+  // What waits for the socket, in order; mostly frames shared with every
   // other connection.
   OutboundQueue queue_;
-  std::vector<Chunk> in_flight_;
+  std::vector<OutboundFramePtr> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
   absl::Time write_started_;
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;
-  absl::flat_hash_map<std::string, std::shared_ptr<ProjectChannel>> subscriptions_;
+  absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> subscriptions_;
 };
 
 }  // namespace nanokit::gateway

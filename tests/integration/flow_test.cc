@@ -196,7 +196,7 @@ TEST_F(FlowTest, ABigBacklogLeavesInBatchesOfAtMost256InOrder) {
 }
 
 TEST_F(FlowTest, ClientsJoiningDuringAFloodGetEachChangeAfterTheirReplyOnceAndInOrder) {
-  // A subscriber's reply travels in its shard's feed with the chunks: none
+  // A subscriber's reply goes through its shard's feed with the frames: none
   // may come before it, be skipped or come twice (ClientState rejects a seq
   // that does not increase), whichever shard and pacing.
   Start();

@@ -1,15 +1,15 @@
 #pragma once
 // Messages as the gateway encodes them, for the tests of its conflation,
-// chunks and outbound queue.
+// frames and outbound queue.
 
 #include <cstdint>
 #include <string>
 
-#include "ws_gateway/frame.h"
+#include "ws_gateway/encoded_message.h"
 
 namespace nanokit::gateway::test_messages {
 
-inline Frame Status(const std::string& resource, uint64_t seq, bool removed = false) {
+inline EncodedMessagePtr Status(const std::string& resource, uint64_t seq, bool removed = false) {
   bridge::v1::ServerMessage message;
   message.set_type("status_update");
   message.set_project("demo");
@@ -21,7 +21,7 @@ inline Frame Status(const std::string& resource, uint64_t seq, bool removed = fa
 }
 
 // `lines` lines of output, telling of `dropped` lines lost before them.
-inline Frame Log(const std::string& resource, uint64_t seq, size_t lines = 1, uint64_t dropped = 0) {
+inline EncodedMessagePtr Log(const std::string& resource, uint64_t seq, size_t lines = 1, uint64_t dropped = 0) {
   bridge::v1::ServerMessage message;
   message.set_type("log_stream");
   message.set_project("demo");
@@ -32,7 +32,7 @@ inline Frame Log(const std::string& resource, uint64_t seq, size_t lines = 1, ui
   return EncodeMessage(message);
 }
 
-inline Frame Heartbeat(uint64_t seq) {
+inline EncodedMessagePtr Heartbeat(uint64_t seq) {
   bridge::v1::ServerMessage message;
   message.set_type("heartbeat");
   message.set_project("demo");

@@ -100,10 +100,10 @@ TEST(HubTest, RejectsInvalidRequestsWhole) {
 class GatedStore : public Store {
  public:
   absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
-  absl::Status Commit(const CommitBatch& batch) override {
+  absl::Status Commit(const StoreCommit& commit) override {
     absl::MutexLock lock(&mu_);
     ++commits_;
-    sources_in_last_commit_ = batch.sources.size();
+    sources_in_last_commit_ = commit.sources.size();
     mu_.Await(absl::Condition(&open_));
     return absl::OkStatus();
   }
@@ -189,7 +189,7 @@ TEST(HubTest, AFailedCommitAcceptsNothingAndTheRetryIsAccepted) {
   class FailingOnce : public Store {
    public:
     absl::StatusOr<RecoveredState> Recover() override { return RecoveredState{}; }
-    absl::Status Commit(const CommitBatch&) override {
+    absl::Status Commit(const StoreCommit&) override {
       return failed_.exchange(true) ? absl::OkStatus() : absl::InternalError("disk full");
     }
 

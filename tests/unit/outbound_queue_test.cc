@@ -16,13 +16,13 @@ namespace v1 = nanokit::bridge::v1;
 using test_messages::Log;
 using test_messages::Status;
 
-std::vector<v1::ServerMessage> Messages(const std::vector<Chunk>& batch) {
+std::vector<v1::ServerMessage> Messages(const std::vector<OutboundFramePtr>& batch) {
   std::vector<v1::ServerMessage> out;
-  for (const Chunk& chunk : batch) {
-    for (const Frame& frame : chunk->frames) {
-      v1::ServerMessage message;
-      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(frame->json, &message).ok());
-      out.push_back(message);
+  for (const OutboundFramePtr& frame : batch) {
+    for (const EncodedMessagePtr& message : frame->messages) {
+      v1::ServerMessage parsed;
+      EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(message->json, &parsed).ok());
+      out.push_back(parsed);
     }
   }
   return out;
@@ -31,8 +31,8 @@ std::vector<v1::ServerMessage> Messages(const std::vector<Chunk>& batch) {
 std::vector<v1::ServerMessage> Drain(OutboundQueue& queue) {
   std::vector<v1::ServerMessage> out;
   while (!queue.empty()) {
-    auto batch = Messages(queue.TakeBatch());
-    EXPECT_LE(batch.size(), kMaxBatchMessages);
+    auto batch = Messages(queue.TakeWrite());
+    EXPECT_LE(batch.size(), kMaxFrameMessages);
     out.insert(out.end(), batch.begin(), batch.end());
   }
   return out;
@@ -40,14 +40,14 @@ std::vector<v1::ServerMessage> Drain(OutboundQueue& queue) {
 
 TEST(OutboundQueueTest, KeepsItsOwnCountsAsChunksComeAndGo) {
   OutboundQueue queue({});
-  ASSERT_TRUE(queue.Push(MakeChunks({Status("a", 1), Log("a", 2)})));
-  ASSERT_TRUE(queue.Push(MakeChunks({Status("b", 3)})));
+  ASSERT_TRUE(queue.Push(PackFrames({Status("a", 1), Log("a", 2)})));
+  ASSERT_TRUE(queue.Push(PackFrames({Status("b", 3)})));
   EXPECT_EQ(queue.messages(), 3u);
   EXPECT_GT(queue.log_bytes(), 0u);
   const size_t bytes = queue.bytes();
   EXPECT_GT(bytes, 0u);
-  auto batch = queue.TakeBatch();
-  EXPECT_EQ(batch.size(), 2u) << "both chunks fit one write";
+  auto batch = queue.TakeWrite();
+  EXPECT_EQ(batch.size(), 2u) << "both frames fit one write";
   EXPECT_TRUE(queue.empty());
   EXPECT_EQ(queue.messages(), 0u);
   EXPECT_EQ(queue.bytes(), 0u);
@@ -56,22 +56,22 @@ TEST(OutboundQueueTest, KeepsItsOwnCountsAsChunksComeAndGo) {
 
 TEST(OutboundQueueTest, AWriteTakesWholeChunksUpToTheBatchBound) {
   OutboundQueue queue({});
-  std::vector<Frame> frames;
-  for (uint64_t i = 1; i <= 300; ++i) frames.push_back(Log("a", i));
-  ASSERT_TRUE(queue.Push(MakeChunks(frames)));  // 256 + 44
-  ASSERT_TRUE(queue.Push(MakeChunks({Log("a", 301)})));
-  EXPECT_EQ(Messages(queue.TakeBatch()).size(), kMaxBatchMessages);
-  EXPECT_EQ(Messages(queue.TakeBatch()).size(), 45u);
+  std::vector<EncodedMessagePtr> messages;
+  for (uint64_t i = 1; i <= 300; ++i) messages.push_back(Log("a", i));
+  ASSERT_TRUE(queue.Push(PackFrames(messages)));  // 256 + 44
+  ASSERT_TRUE(queue.Push(PackFrames({Log("a", 301)})));
+  EXPECT_EQ(Messages(queue.TakeWrite()).size(), kMaxFrameMessages);
+  EXPECT_EQ(Messages(queue.TakeWrite()).size(), 45u);
 }
 
 TEST(OutboundQueueTest, ABacklogIsConflatedButKeepsRemovalsAndEveryLogLine) {
   OutboundQueue queue({});
   uint64_t seq = 0;
-  // One chunk per hub batch, many more than a compaction waits for.
+  // One frame per hub batch, many more than a compaction waits for.
   for (int round = 0; round < 200; ++round) {
-    ASSERT_TRUE(queue.Push(MakeChunks({Status("a", ++seq), Status("b", ++seq), Log("a", ++seq)})));
+    ASSERT_TRUE(queue.Push(PackFrames({Status("a", ++seq), Status("b", ++seq), Log("a", ++seq)})));
   }
-  ASSERT_TRUE(queue.Push(MakeChunks({Status("a", ++seq, /*removed=*/true), Status("a", ++seq)})));
+  ASSERT_TRUE(queue.Push(PackFrames({Status("a", ++seq, /*removed=*/true), Status("a", ++seq)})));
   EXPECT_LT(queue.messages(), 600u) << "the backlog was never compacted";
   auto messages = Drain(queue);
   size_t logs = 0;
@@ -93,19 +93,19 @@ TEST(OutboundQueueTest, PastTheLogBoundTheOldestLinesAreDroppedAndToldWithTheNex
   limits.max_log_bytes = 2000;
   OutboundQueue queue(limits);
   uint64_t pushed_lines = 0;
-  // The first message already tells of 7 lines dropped upstream.
-  ASSERT_TRUE(queue.Push(MakeChunks({Log("web", 1, 2, /*dropped=*/7)})));
+  // The first message already reports 7 lines dropped upstream.
+  ASSERT_TRUE(queue.Push(PackFrames({Log("web", 1, 2, /*dropped=*/7)})));
   pushed_lines += 2 + 7;
   for (uint64_t seq = 2; seq <= 100; ++seq) {
-    ASSERT_TRUE(queue.Push(MakeChunks({Log("web", seq, 2)})));
+    ASSERT_TRUE(queue.Push(PackFrames({Log("web", seq, 2)})));
     pushed_lines += 2;
   }
   EXPECT_LE(queue.log_bytes(), limits.max_log_bytes);
   auto messages = Drain(queue);
   ASSERT_LT(messages.size(), 100u);
-  uint64_t told = 0;
-  for (const auto& m : messages) told += static_cast<uint64_t>(m.log_stream().lines_size()) + m.log_stream().dropped_lines();
-  EXPECT_EQ(told, pushed_lines) << "every line is delivered or counted, including those dropped upstream";
+  uint64_t reported = 0;
+  for (const auto& m : messages) reported += static_cast<uint64_t>(m.log_stream().lines_size()) + m.log_stream().dropped_lines();
+  EXPECT_EQ(reported, pushed_lines) << "every line is delivered or counted, including those dropped upstream";
   EXPECT_EQ(messages.back().seq(), 100u) << "the newest lines are kept";
 }
 
@@ -115,7 +115,7 @@ TEST(OutboundQueueTest, AConnectionThatDoesNotReadIsASlowConsumer) {
   OutboundQueue queue(limits);
   bool slow = false;
   // Log lines are never conflated; the byte bound is what is reached.
-  for (uint64_t seq = 1; seq <= 1000 && !slow; ++seq) slow = !queue.Push(MakeChunks({Log("r" + std::to_string(seq), seq, 3)}));
+  for (uint64_t seq = 1; seq <= 1000 && !slow; ++seq) slow = !queue.Push(PackFrames({Log("r" + std::to_string(seq), seq, 3)}));
   EXPECT_TRUE(slow);
   EXPECT_GT(queue.bytes(), limits.max_bytes);
   queue.Clear();
@@ -127,8 +127,8 @@ TEST(OutboundQueueTest, OneLargeMessageAloneIsNotABacklog) {
   OutboundLimits limits;
   limits.max_bytes = 100;
   OutboundQueue queue(limits);
-  EXPECT_TRUE(queue.Push(MakeChunks({Log("web", 1, 50)})));
-  EXPECT_FALSE(queue.Push(MakeChunks({Log("web", 2, 1)}))) << "a message behind it is";
+  EXPECT_TRUE(queue.Push(PackFrames({Log("web", 1, 50)})));
+  EXPECT_FALSE(queue.Push(PackFrames({Log("web", 2, 1)}))) << "a message behind it is";
 }
 
 TEST(OutboundQueueTest, TheMessageBoundIsASlowConsumerToo) {
@@ -136,7 +136,7 @@ TEST(OutboundQueueTest, TheMessageBoundIsASlowConsumerToo) {
   limits.max_messages = 50;
   OutboundQueue queue(limits);
   bool slow = false;
-  for (uint64_t seq = 1; seq <= 60 && !slow; ++seq) slow = !queue.Push(MakeChunks({Log("web", seq)}));
+  for (uint64_t seq = 1; seq <= 60 && !slow; ++seq) slow = !queue.Push(PackFrames({Log("web", seq)}));
   EXPECT_TRUE(slow);
 }
 

@@ -116,14 +116,14 @@ TEST_F(PublishBufferTest, DroppedLogLinesAreToldInTheResourcesNextLogStream) {
   for (int i = 0; i < 20; ++i) buffer.Push(Logs("web", {"line " + std::to_string(i), "more"}));
   const auto kept = buffer.Unacknowledged();
   ASSERT_LT(kept.size(), 20u);
-  uint64_t told = 0;
+  uint64_t reported = 0;
   uint64_t lines = 0;
   for (const auto& e : kept) {
-    told += e.log_stream().dropped_lines();
+    reported += e.log_stream().dropped_lines();
     lines += static_cast<uint64_t>(e.log_stream().lines_size());
   }
   // Every line is either still there or counted.
-  EXPECT_EQ(lines + told, 40u);
+  EXPECT_EQ(lines + reported, 40u);
   EXPECT_EQ(kept.back().log_stream().lines(0), "line 19") << "the newest lines are kept";
 }
 
@@ -142,7 +142,7 @@ TEST_F(PublishBufferTest, WhatTheStreamSentIsNeverShrunk) {
   PublishBuffer buffer(250);
   for (int i = 0; i < 3; ++i) buffer.Push(Status("web", v1::DEPLOYING, "sent " + std::to_string(i)));
   v1::PublishRequest request;
-  EXPECT_EQ(buffer.TakeBatch(100, 1 << 20, &request), 3u);
+  EXPECT_EQ(buffer.FillRequest(100, 1 << 20, &request), 3u);
   for (int i = 0; i < 20; ++i) buffer.Push(Status("web", v1::DEPLOYING, "later " + std::to_string(i)));
   const auto kept = buffer.Unacknowledged();
   ASSERT_GE(kept.size(), 4u);
@@ -154,9 +154,9 @@ TEST_F(PublishBufferTest, BatchesAreBoundedAndARewindSendsTheUnacknowledgedAgain
   PublishBuffer buffer(1 << 20);
   for (int i = 0; i < 10; ++i) buffer.Push(Status("r" + std::to_string(i), v1::HEALTHY));
   v1::PublishRequest first;
-  EXPECT_EQ(buffer.TakeBatch(4, 1 << 20, &first), 4u);
+  EXPECT_EQ(buffer.FillRequest(4, 1 << 20, &first), 4u);
   v1::PublishRequest second;
-  EXPECT_EQ(buffer.TakeBatch(100, 1, &second), 1u) << "a byte bound still lets one event through";
+  EXPECT_EQ(buffer.FillRequest(100, 1, &second), 1u) << "a byte bound still lets one event through";
   EXPECT_EQ(second.events(0).source_seq(), 5u);
   buffer.Acknowledge(3);
   EXPECT_EQ(buffer.size(), 7u);
@@ -164,7 +164,7 @@ TEST_F(PublishBufferTest, BatchesAreBoundedAndARewindSendsTheUnacknowledgedAgain
 
   buffer.Rewind();  // the stream broke: the hub has 1-3 only
   v1::PublishRequest again;
-  buffer.TakeBatch(100, 1 << 20, &again);
+  buffer.FillRequest(100, 1 << 20, &again);
   std::vector<v1::Event> sent(again.events().begin(), again.events().end());
   EXPECT_EQ(SourceSeqs(sent), (std::vector<uint64_t>{4, 5, 6, 7, 8, 9, 10}));
   EXPECT_FALSE(buffer.has_unsent());

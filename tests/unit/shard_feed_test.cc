@@ -23,13 +23,13 @@ class FakeSubscriber : public Subscriber {
       : id_(id), clock_(clock), takes_(takes) {}
   uint64_t id() const override { return id_; }
   size_t shard() const override { return 0; }
-  void Deliver(const std::vector<Chunk>& chunks) override {
+  void Deliver(const std::vector<OutboundFramePtr>& frames) override {
     std::vector<uint64_t> seqs;
-    for (const Chunk& chunk : chunks) {
-      for (const Frame& frame : chunk->frames) {
-        v1::ServerMessage message;
-        EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(frame->json, &message).ok());
-        seqs.push_back(message.seq());
+    for (const OutboundFramePtr& frame : frames) {
+      for (const EncodedMessagePtr& message : frame->messages) {
+        v1::ServerMessage parsed;
+        EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(message->json, &parsed).ok());
+        seqs.push_back(parsed.seq());
       }
     }
     deliveries.push_back(seqs);
@@ -48,7 +48,7 @@ class FakeSubscriber : public Subscriber {
   absl::Duration takes_;
 };
 
-Chunk ChunkOf(std::vector<Frame> frames) { return MakeChunks(frames).front(); }
+OutboundFramePtr FrameOf(std::vector<EncodedMessagePtr> messages) { return PackFrames(messages).front(); }
 
 class ShardFeedTest : public ::testing::Test {
  protected:
@@ -66,10 +66,10 @@ class ShardFeedTest : public ::testing::Test {
 TEST_F(ShardFeedTest, ASubscriberGetsItsReplyThenExactlyTheChunksAfterIt) {
   auto early = std::make_shared<FakeSubscriber>(1);
   auto late = std::make_shared<FakeSubscriber>(2);
-  feed_->Push(FeedJoin{early, ChunkOf({Status("snapshot", 10)})});
-  feed_->Push(FeedChunk{ChunkOf({Status("a", 11)})});
-  feed_->Push(FeedJoin{late, ChunkOf({Status("snapshot", 11)})});
-  feed_->Push(FeedChunk{ChunkOf({Status("b", 12)})});
+  feed_->Push(FeedJoin{early, FrameOf({Status("snapshot", 10)})});
+  feed_->Push(FeedChunk{FrameOf({Status("a", 11)})});
+  feed_->Push(FeedJoin{late, FrameOf({Status("snapshot", 11)})});
+  feed_->Push(FeedChunk{FrameOf({Status("b", 12)})});
   EXPECT_TRUE(early->deliveries.empty()) << "nothing runs before the shard's thread does";
   RunShard();
   EXPECT_EQ(early->AllSeqs(), (std::vector<uint64_t>{10, 11, 12}));
@@ -79,9 +79,9 @@ TEST_F(ShardFeedTest, ASubscriberGetsItsReplyThenExactlyTheChunksAfterIt) {
 
 TEST_F(ShardFeedTest, ConsecutiveChunksLeaveInOneDeliveryConflatedOnce) {
   auto member = std::make_shared<FakeSubscriber>(1);
-  feed_->Push(FeedJoin{member, ChunkOf({Status("snapshot", 1)})});
+  feed_->Push(FeedJoin{member, FrameOf({Status("snapshot", 1)})});
   RunShard();
-  for (uint64_t seq = 2; seq <= 5; ++seq) feed_->Push(FeedChunk{ChunkOf({Status("a", seq)})});
+  for (uint64_t seq = 2; seq <= 5; ++seq) feed_->Push(FeedChunk{FrameOf({Status("a", seq)})});
   RunShard();
   ASSERT_EQ(member->deliveries.size(), 2u);
   EXPECT_EQ(member->deliveries[1], (std::vector<uint64_t>{5})) << "four statuses of one resource: the newest";
@@ -90,18 +90,18 @@ TEST_F(ShardFeedTest, ConsecutiveChunksLeaveInOneDeliveryConflatedOnce) {
 TEST_F(ShardFeedTest, ALeaverGetsNothingMoreAndRejoiningReplacesTheMember) {
   auto a = std::make_shared<FakeSubscriber>(1);
   auto b = std::make_shared<FakeSubscriber>(2);
-  feed_->Push(FeedJoin{a, ChunkOf({Status("snapshot", 1)})});
-  feed_->Push(FeedJoin{b, ChunkOf({Status("snapshot", 1)})});
+  feed_->Push(FeedJoin{a, FrameOf({Status("snapshot", 1)})});
+  feed_->Push(FeedJoin{b, FrameOf({Status("snapshot", 1)})});
   feed_->Push(FeedLeave{1});
-  feed_->Push(FeedChunk{ChunkOf({Status("x", 2)})});
-  feed_->Push(FeedJoin{b, ChunkOf({Status("snapshot", 2)})});  // b subscribes again
-  feed_->Push(FeedChunk{ChunkOf({Status("y", 3)})});
+  feed_->Push(FeedChunk{FrameOf({Status("x", 2)})});
+  feed_->Push(FeedJoin{b, FrameOf({Status("snapshot", 2)})});  // b subscribes again
+  feed_->Push(FeedChunk{FrameOf({Status("y", 3)})});
   RunShard();
   EXPECT_EQ(a->AllSeqs(), (std::vector<uint64_t>{1}));
   EXPECT_EQ(b->AllSeqs(), (std::vector<uint64_t>{1, 2, 2, 3}));
   EXPECT_EQ(feed_->member_count(), 1u);
   feed_->Push(FeedLeaveAll{});
-  feed_->Push(FeedChunk{ChunkOf({Status("z", 4)})});
+  feed_->Push(FeedChunk{FrameOf({Status("z", 4)})});
   RunShard();
   EXPECT_EQ(feed_->member_count(), 0u);
   EXPECT_EQ(b->AllSeqs().back(), 3u);
@@ -111,13 +111,13 @@ TEST_F(ShardFeedTest, ALeaverGetsNothingMoreAndRejoiningReplacesTheMember) {
 // what arrives meanwhile is held back, to leave together.
 TEST_F(ShardFeedTest, ALoadedShardHoldsTheNextDeliveryBack) {
   auto slow = std::make_shared<FakeSubscriber>(1, &clock_, absl::Milliseconds(5));
-  feed_->Push(FeedJoin{slow, ChunkOf({Status("snapshot", 1)})});
+  feed_->Push(FeedJoin{slow, FrameOf({Status("snapshot", 1)})});
   RunShard();
   ASSERT_EQ(slow->deliveries.size(), 1u);
-  feed_->Push(FeedChunk{ChunkOf({Status("a", 2)})});
+  feed_->Push(FeedChunk{FrameOf({Status("a", 2)})});
   RunShard();
   EXPECT_EQ(slow->deliveries.size(), 1u) << "delivered at once although the shard is loaded";
-  feed_->Push(FeedChunk{ChunkOf({Status("b", 3)})});
+  feed_->Push(FeedChunk{FrameOf({Status("b", 3)})});
   RunShard();
   EXPECT_EQ(slow->deliveries.size(), 1u);
 }

@@ -1,4 +1,4 @@
-#include "ws_gateway/project_channel.h"
+#include "ws_gateway/project_fanout.h"
 
 #include <algorithm>
 
@@ -15,8 +15,8 @@ namespace nanokit::gateway {
 namespace v1 = nanokit::bridge::v1;
 namespace net = boost::asio;
 
-ProjectChannel::ProjectChannel(std::string project, HubLink* hub, std::vector<net::io_context*> shards,
-                               ChannelOptions options)
+ProjectFanout::ProjectFanout(std::string project, HubLink* hub, std::vector<net::io_context*> shards,
+                               FanoutOptions options)
     : project_(std::move(project)),
       hub_(hub),
       options_(options),
@@ -28,11 +28,11 @@ ProjectChannel::ProjectChannel(std::string project, HubLink* hub, std::vector<ne
   for (net::io_context* ioc : shards) feeds_.push_back(std::make_shared<ShardFeed>(*ioc, *options_.clock));
 }
 
-ProjectChannel::~ProjectChannel() = default;
+ProjectFanout::~ProjectFanout() = default;
 
-void ProjectChannel::Start() { StartWatch(); }
+void ProjectFanout::Start() { StartWatch(); }
 
-void ProjectChannel::Stop() {
+void ProjectFanout::Stop() {
   HubWatch* watch = nullptr;
   {
     absl::MutexLock lock(&mu_);
@@ -47,7 +47,7 @@ void ProjectChannel::Stop() {
   net::post(strand_, [self = shared_from_this()] { self->retry_timer_.cancel(); });
 }
 
-void ProjectChannel::StartWatch() {
+void ProjectFanout::StartWatch() {
   v1::WatchRequest request;
   request.set_project(project_);
   HubWatch* watch = nullptr;
@@ -66,7 +66,7 @@ void ProjectChannel::StartWatch() {
   watch->Start();
 }
 
-void ProjectChannel::ScheduleReconnect(absl::Duration delay) {
+void ProjectFanout::ScheduleReconnect(absl::Duration delay) {
   net::post(strand_, [self = shared_from_this(), delay] {
     self->retry_timer_.expires_after(absl::ToChronoNanoseconds(delay));
     self->retry_timer_.async_wait([self](boost::system::error_code ec) {
@@ -75,7 +75,7 @@ void ProjectChannel::ScheduleReconnect(absl::Duration delay) {
   });
 }
 
-void ProjectChannel::OnWatchBroken(HubWatch* watch) {
+void ProjectFanout::OnWatchBroken(HubWatch* watch) {
   absl::Duration delay;
   {
     absl::MutexLock lock(&mu_);
@@ -93,7 +93,7 @@ void ProjectChannel::OnWatchBroken(HubWatch* watch) {
   ScheduleReconnect(delay);
 }
 
-void ProjectChannel::OnHubResponse(HubWatch* watch, const v1::WatchResponse& response) {
+void ProjectFanout::OnHubResponse(HubWatch* watch, const v1::WatchResponse& response) {
   HubWatch* to_cancel = nullptr;
   {
     absl::MutexLock lock(&mu_);
@@ -131,7 +131,7 @@ void ProjectChannel::OnHubResponse(HubWatch* watch, const v1::WatchResponse& res
   if (to_cancel != nullptr) to_cancel->CancelAndRelease();
 }
 
-void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
+void ProjectFanout::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
   const bool new_epoch = has_state_ && snapshot.epoch() != state_.epoch();
   if (new_epoch) {
     log::Warn("project=", project_, " the hub's history changed (epoch ", state_.epoch(), " -> ", snapshot.epoch(),
@@ -143,18 +143,18 @@ void ProjectChannel::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
   has_state_ = true;
   history_.Clear();
   snapshot_frame_.reset();
-  // Whatever the subscribers had can no longer be continued frame by frame:
+  // Whatever the subscribers had can no longer be continued message by message:
   // every one of them starts over from this snapshot.
   BroadcastLocked(SnapshotFrameLocked());
   for (Pending& pending : pending_) JoinLocked(std::move(pending.subscriber), pending.epoch, pending.after_seq);
   pending_.clear();
 }
 
-void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
-  // One hub batch, conflated once here for every subscriber, leaves as one
-  // frame (up to kMaxBatchMessages per frame).
-  std::vector<Frame> frames;
-  frames.reserve(static_cast<size_t>(batch.events_size()));
+void ProjectFanout::ApplyEventsLocked(const v1::EventBatch& batch) {
+  // One hub batch, conflated once here for every subscriber, is sent as one
+  // WebSocket frame (up to kMaxFrameMessages messages per frame).
+  std::vector<EncodedMessagePtr> messages;
+  messages.reserve(static_cast<size_t>(batch.events_size()));
   for (const v1::Event& event : batch.events()) {
     if (event.seq() <= state_.seq()) continue;  // already applied
     if (event.seq() != state_.seq() + 1) {
@@ -164,18 +164,18 @@ void ProjectChannel::ApplyEventsLocked(const v1::EventBatch& batch) {
       break;
     }
     state_.Apply(event);
-    Frame frame = EncodeMessage(EventToServerMessage(event));
-    history_.Append(event.seq(), frame->json.size(), frame);
-    frames.push_back(std::move(frame));
+    EncodedMessagePtr message = EncodeMessage(EventToServerMessage(event));
+    history_.Append(event.seq(), message->json.size(), message);
+    messages.push_back(std::move(message));
   }
-  if (!frames.empty()) {
-    Conflate(frames);
-    for (const Chunk& chunk : MakeChunks(frames)) BroadcastLocked(chunk);
+  if (!messages.empty()) {
+    Conflate(messages);
+    for (const OutboundFramePtr& frame : PackFrames(messages)) BroadcastLocked(frame);
   }
   snapshot_frame_.reset();
 }
 
-void ProjectChannel::ApplyLivenessLocked(const v1::ProjectLiveness& liveness) {
+void ProjectFanout::ApplyLivenessLocked(const v1::ProjectLiveness& liveness) {
   // At the same seq the mirror must be the hub's state; if it is not (a
   // change that never reached the gateway), start over from a snapshot.
   if (liveness.seq() == state_.seq() && !liveness.state_digest().empty() &&
@@ -192,7 +192,7 @@ void ProjectChannel::ApplyLivenessLocked(const v1::ProjectLiveness& liveness) {
   BroadcastLocked(HeartbeatFrameLocked());
 }
 
-Frame ProjectChannel::SnapshotFrameLocked() {
+EncodedMessagePtr ProjectFanout::SnapshotFrameLocked() {
   if (snapshot_frame_ == nullptr) {
     v1::ProjectSnapshot snapshot = state_.ToSnapshot();
     snapshot.set_core_connected(core_connected_);
@@ -202,7 +202,7 @@ Frame ProjectChannel::SnapshotFrameLocked() {
   return snapshot_frame_;
 }
 
-Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) {
+EncodedMessagePtr ProjectFanout::ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) {
   if (!history_.CanResume(epoch, after_seq, state_.epoch(), state_.seq())) return SnapshotFrameLocked();
   const uint64_t seq = state_.seq();
   v1::ServerMessage header;
@@ -223,7 +223,7 @@ Frame ProjectChannel::ReplyFrameLocked(const std::string& epoch, uint64_t after_
   return EncodeJson(JsonWithMessages(header, parts), header);
 }
 
-void ProjectChannel::Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
+void ProjectFanout::Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
   subscribers_.erase(subscriber->id());
@@ -237,16 +237,16 @@ void ProjectChannel::Subscribe(std::shared_ptr<Subscriber> subscriber, const std
   JoinLocked(std::move(subscriber), epoch, after_seq);
 }
 
-void ProjectChannel::JoinLocked(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
-  // The reply is made under the lock that orders every chunk, and travels in
-  // the same feed: no chunk can fall between them or come before.
+void ProjectFanout::JoinLocked(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq) {
+  // The reply is made under the lock that orders every frame, and goes through
+  // the same feed: no frame can fall between them or come before.
   const size_t shard = subscriber->shard();
   subscribers_[subscriber->id()] = shard;
-  Chunk reply = MakeChunks({ReplyFrameLocked(epoch, after_seq)}).front();
+  OutboundFramePtr reply = PackFrames({ReplyFrameLocked(epoch, after_seq)}).front();
   feeds_.at(shard)->Push(FeedJoin{std::move(subscriber), std::move(reply)});
 }
 
-void ProjectChannel::Unsubscribe(uint64_t subscriber_id) {
+void ProjectFanout::Unsubscribe(uint64_t subscriber_id) {
   absl::MutexLock lock(&mu_);
   if (auto it = subscribers_.find(subscriber_id); it != subscribers_.end()) {
     feeds_[it->second]->Push(FeedLeave{subscriber_id});
@@ -257,14 +257,14 @@ void ProjectChannel::Unsubscribe(uint64_t subscriber_id) {
                  pending_.end());
 }
 
-void ProjectChannel::BroadcastLocked(const Frame& frame) { BroadcastLocked(MakeChunks({frame}).front()); }
+void ProjectFanout::BroadcastLocked(const EncodedMessagePtr& message) { BroadcastLocked(PackFrames({message}).front()); }
 
-void ProjectChannel::BroadcastLocked(const Chunk& chunk) {
+void ProjectFanout::BroadcastLocked(const OutboundFramePtr& frame) {
   if (subscribers_.empty()) return;
-  for (auto& feed : feeds_) feed->Push(FeedChunk{chunk});
+  for (auto& feed : feeds_) feed->Push(FeedChunk{frame});
 }
 
-v1::ProjectLiveness ProjectChannel::LivenessLocked() const {
+v1::ProjectLiveness ProjectFanout::LivenessLocked() const {
   v1::ProjectLiveness liveness;
   liveness.set_project(project_);
   liveness.set_seq(state_.seq());
@@ -274,7 +274,7 @@ v1::ProjectLiveness ProjectChannel::LivenessLocked() const {
   return liveness;
 }
 
-Frame ProjectChannel::HeartbeatFrameLocked() const {
+EncodedMessagePtr ProjectFanout::HeartbeatFrameLocked() const {
   v1::ServerMessage message;
   message.set_type("heartbeat");
   message.set_project(project_);
@@ -286,12 +286,12 @@ Frame ProjectChannel::HeartbeatFrameLocked() const {
   return EncodeMessage(message);
 }
 
-v1::ProjectLiveness ProjectChannel::Liveness() const {
+v1::ProjectLiveness ProjectFanout::Liveness() const {
   absl::MutexLock lock(&mu_);
   return LivenessLocked();
 }
 
-bool ProjectChannel::hub_connected() const {
+bool ProjectFanout::hub_connected() const {
   absl::MutexLock lock(&mu_);
   return hub_connected_;
 }

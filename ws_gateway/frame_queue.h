@@ -1,30 +1,30 @@
 #pragma once
-// A connection's outbound queue of chunks. A vector read from a moving head
+// A connection's outbound queue of frames. A vector read from a moving head
 // rather than a std::deque, which allocates a 512-byte block even when empty:
 // that alone was a tenth of an idle connection's memory.
 
 #include <cstddef>
 #include <vector>
 
-#include "ws_gateway/frame.h"
+#include "ws_gateway/encoded_message.h"
 
 namespace nanokit::gateway {
 
-class ChunkQueue {
+class FrameQueue {
  public:
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }
-  const Chunk& front() const { return items_[head_]; }
-  void push_back(Chunk chunk) { items_.push_back(std::move(chunk)); }
-  Chunk pop_front() {
-    Chunk chunk = std::move(items_[head_++]);
+  const OutboundFramePtr& front() const { return items_[head_]; }
+  void push_back(OutboundFramePtr frame) { items_.push_back(std::move(frame)); }
+  OutboundFramePtr pop_front() {
+    OutboundFramePtr frame = std::move(items_[head_++]);
     if (empty()) {
       clear();
     } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
       items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
-    return chunk;
+    return frame;
   }
   void clear() {
     items_.clear();
@@ -36,7 +36,7 @@ class ChunkQueue {
   auto end() const { return items_.end(); }
 
  private:
-  std::vector<Chunk> items_;
+  std::vector<OutboundFramePtr> items_;
   size_t head_ = 0;
 };
 

@@ -1,9 +1,9 @@
 #pragma once
 // One project as the gateway sees it: a watch on the hub (resumed with the
 // last epoch and seq after every reconnect), a mirror of the project's state
-// to answer subscribes with a snapshot, the recent frames to answer resumes,
-// and the connections subscribed to it. Each hub event becomes one JSON frame
-// and each hub batch one chunk, shared by every subscriber. A chunk is handed
+// to answer subscribes with a snapshot, the recent messages to answer resumes,
+// and the connections subscribed to it. Each hub event becomes one JSON message
+// and each hub batch one frame, shared by every subscriber. A frame is handed
 // to each shard once (a ShardFeed); the shard's thread hands it to the
 // subscribers living there. Thread-safe.
 
@@ -32,8 +32,8 @@ namespace nanokit::gateway {
 
 class HubWatch;
 
-struct ChannelOptions {
-  // Frames kept per project for dashboards to resume from.
+struct FanoutOptions {
+  // Messages kept per project for dashboards to resume from.
   size_t resume_history = 10000;
   size_t resume_history_bytes = 64 * 1024 * 1024;
   // A resume that would carry more than this gets a snapshot instead.
@@ -44,12 +44,12 @@ struct ChannelOptions {
   const Clock* clock = &Clock::Real();
 };
 
-class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
+class ProjectFanout : public std::enable_shared_from_this<ProjectFanout> {
  public:
   // shards: the gateway's io_contexts, indexed as Subscriber::shard().
-  ProjectChannel(std::string project, HubLink* hub, std::vector<boost::asio::io_context*> shards,
-                 ChannelOptions options);
-  ~ProjectChannel();
+  ProjectFanout(std::string project, HubLink* hub, std::vector<boost::asio::io_context*> shards,
+                 FanoutOptions options);
+  ~ProjectFanout();
 
   const std::string& project() const { return project_; }
 
@@ -57,9 +57,9 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   void Start();
   void Stop();
 
-  // The subscriber gets exactly one reply — "resumed" with the frames after
-  // (epoch, after_seq) when this channel still holds all of them, otherwise
-  // "snapshot" — then every later frame of the project in seq order. Until
+  // The subscriber gets exactly one reply — "resumed" with the messages after
+  // (epoch, after_seq) when this fanout still holds all of them, otherwise
+  // "snapshot" — then every later message of the project in seq order. Until
   // the hub has sent a first state, the reply waits.
   void Subscribe(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq);
   void Unsubscribe(uint64_t subscriber_id);
@@ -77,20 +77,20 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   void ApplySnapshotLocked(const bridge::v1::ProjectSnapshot& snapshot) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyEventsLocked(const bridge::v1::EventBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ApplyLivenessLocked(const bridge::v1::ProjectLiveness& liveness) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Frame SnapshotFrameLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Frame ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  Frame HeartbeatFrameLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void BroadcastLocked(const Frame& frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void BroadcastLocked(const Chunk& chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  EncodedMessagePtr SnapshotFrameLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  EncodedMessagePtr ReplyFrameLocked(const std::string& epoch, uint64_t after_seq) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  EncodedMessagePtr HeartbeatFrameLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void BroadcastLocked(const EncodedMessagePtr& message) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void BroadcastLocked(const OutboundFramePtr& frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void JoinLocked(std::shared_ptr<Subscriber> subscriber, const std::string& epoch, uint64_t after_seq)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bridge::v1::ProjectLiveness LivenessLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string project_;
   HubLink* const hub_;
-  const ChannelOptions options_;
+  const FanoutOptions options_;
   // One per shard, fixed; pushed to with mu_ held, so items keep the
-  // channel's order (or after the channel stopped).
+  // fanout's order (or after the fanout stopped).
   std::vector<std::shared_ptr<ShardFeed>> feeds_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer retry_timer_;  // used on strand_ only
@@ -109,11 +109,11 @@ class ProjectChannel : public std::enable_shared_from_this<ProjectChannel> {
   ProjectState state_ ABSL_GUARDED_BY(mu_);
   bool core_connected_ ABSL_GUARDED_BY(mu_) = false;
   google::protobuf::Timestamp core_changed_at_ ABSL_GUARDED_BY(mu_);
-  // The frames of recent events, for resumes.
-  protocol::ResumeWindow<Frame> history_ ABSL_GUARDED_BY(mu_);
+  // The messages of recent events, for resumes.
+  protocol::ResumeWindow<EncodedMessagePtr> history_ ABSL_GUARDED_BY(mu_);
   // Built on demand, dropped on every change: a reconnect storm serializes
   // the snapshot once.
-  Frame snapshot_frame_ ABSL_GUARDED_BY(mu_);
+  EncodedMessagePtr snapshot_frame_ ABSL_GUARDED_BY(mu_);
 
   // Who is subscribed (joined or about to); the members themselves are in
   // the feeds.
