@@ -17,7 +17,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/address.h"
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "core_client/hub_publisher.h"
 
 namespace nanokit::bench {

@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bench/servers.h"
-#include "common/child_process.h"
+#include "testing_util/child_process.h"
 #include "nanokit/bridge/v1/events.pb.h"
 
 namespace nanokit::bench {

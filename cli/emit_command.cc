@@ -3,7 +3,7 @@
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
 #include "common/clock.h"
-#include "common/validate.h"
+#include "protocol/validate.h"
 #include "protocol/names.h"
 #include "core_client/activity_manager.h"
 

@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
 #include "common/clock.h"
-#include "common/validate.h"
+#include "protocol/validate.h"
 
 namespace nanokit::cli {
 

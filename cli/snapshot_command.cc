@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
-#include "common/hub_channel.h"
+#include "hub_client/hub_channel.h"
 #include "nanokit/bridge/v1/watch.grpc.pb.h"
 
 namespace nanokit::cli {

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "common/hub_channel.h"
+#include "hub_client/hub_channel.h"
 #include "common/log.h"
 #include "protocol/backoff.h"
 

@@ -7,7 +7,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "fuzz/fuzz_check.h"
 #include "protocol/names.h"
 #include "ws_gateway/client_request.h"

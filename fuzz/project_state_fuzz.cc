@@ -10,8 +10,8 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include "common/project_state.h"
-#include "common/server_message.h"
+#include "protocol/project_state.h"
+#include "protocol/server_message.h"
 #include "fuzz/fuzz_check.h"
 
 namespace v1 = nanokit::bridge::v1;

@@ -10,7 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
-#include "common/validate.h"
+#include "protocol/validate.h"
 #include "protocol/names.h"
 
 namespace nanokit::hub {

@@ -11,7 +11,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/project_state.h"
+#include "protocol/project_state.h"
 #include "hub/store.h"
 #include "hub/watch_sink.h"
 #include "protocol/resume_window.h"

@@ -3,7 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "protocol/names.h"
 
 namespace nanokit::gateway {

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "protocol/conflation.h"
 #include "protocol/resource_key.h"
 

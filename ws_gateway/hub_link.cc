@@ -1,6 +1,6 @@
 #include "ws_gateway/hub_link.h"
 
-#include "common/hub_channel.h"
+#include "hub_client/hub_channel.h"
 
 namespace nanokit::gateway {
 

@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "ws_gateway/hub_watch.h"
 
 namespace nanokit::gateway {

@@ -20,7 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "common/project_state.h"
+#include "protocol/project_state.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "protocol/backoff.h"
 #include "protocol/resume_window.h"

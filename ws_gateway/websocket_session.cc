@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "ws_gateway/client_request.h"
 #include "ws_gateway/gateway.h"
 #include "ws_gateway/upgrade_policy.h"

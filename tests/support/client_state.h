@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "common/project_state.h"
+#include "protocol/project_state.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
 

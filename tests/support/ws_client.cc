@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 
 namespace nanokit::testing {
 

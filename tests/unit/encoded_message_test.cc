@@ -4,11 +4,11 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/gateway_messages.h"
+#include "tests/unit/gateway_messages.h"
 
 #include <google/protobuf/util/json_util.h>
 
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 
 namespace nanokit::gateway {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/gateway_messages.h"
+#include "tests/unit/gateway_messages.h"
 
 #include <google/protobuf/util/json_util.h>
 

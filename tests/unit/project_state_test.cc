@@ -1,4 +1,4 @@
-#include "common/project_state.h"
+#include "protocol/project_state.h"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
 
 namespace nanokit {

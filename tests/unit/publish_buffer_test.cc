@@ -5,8 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/project_state.h"
-#include "common/server_message.h"
+#include "protocol/project_state.h"
+#include "protocol/server_message.h"
 
 namespace nanokit::client {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/server_message.h"
+#include "protocol/server_message.h"
 
 #include <gtest/gtest.h>
 #include <google/protobuf/util/json_util.h>

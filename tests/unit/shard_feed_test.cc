@@ -7,7 +7,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "tests/support/gateway_messages.h"
+#include "tests/unit/gateway_messages.h"
 
 namespace nanokit::gateway {
 namespace {

@@ -1,4 +1,4 @@
-#include "common/project_state.h"
+#include "protocol/project_state.h"
 
 #include "absl/container/flat_hash_map.h"
 #include "protocol/state_digest.h"

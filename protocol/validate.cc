@@ -1,4 +1,4 @@
-#include "common/validate.h"
+#include "protocol/validate.h"
 
 #include "absl/strings/str_cat.h"
 #include "nanokit/bridge/v1/events.pb.h"

@@ -1,4 +1,4 @@
-#include "common/hub_channel.h"
+#include "hub_client/hub_channel.h"
 
 namespace nanokit {
 
