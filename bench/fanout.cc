@@ -8,8 +8,8 @@
 #include "absl/time/clock.h"
 #include "bench/process_stats.h"
 #include "bench/subscribers.h"
-#include "common/clock.h"
 #include "core_client/hub_publisher.h"
+#include "protocol/proto_time.h"
 
 namespace nanokit::bench {
 

@@ -2,10 +2,10 @@
 
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
-#include "common/clock.h"
-#include "protocol/validate.h"
-#include "protocol/names.h"
 #include "core_client/activity_manager.h"
+#include "protocol/names.h"
+#include "protocol/proto_time.h"
+#include "protocol/validate.h"
 
 namespace nanokit::cli {
 

@@ -5,7 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/hub_connection.h"
-#include "common/clock.h"
+#include "protocol/proto_time.h"
 #include "protocol/validate.h"
 
 namespace nanokit::cli {

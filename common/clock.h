@@ -1,8 +1,5 @@
 #pragma once
 
-#include <google/protobuf/duration.pb.h>
-#include <google/protobuf/timestamp.pb.h>
-
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -37,12 +34,5 @@ class ManualClock final : public Clock {
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
-
-// protobuf's TimeUtil::GetCurrentTime() has whole seconds only in this
-// version; latency and "changed 300 ms ago" need better.
-google::protobuf::Timestamp ToTimestamp(absl::Time time);
-inline google::protobuf::Timestamp NowTimestamp() { return ToTimestamp(absl::Now()); }
-// A non-negative duration, to the nanosecond.
-google::protobuf::Duration ToDuration(absl::Duration duration);
 
 }  // namespace nanokit

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/clock.h"
+#include "protocol/proto_time.h"
 
 namespace nanokit::client {
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "common/clock.h"
 #include "common/log.h"
+#include "protocol/proto_time.h"
 
 namespace nanokit::hub {
 
