@@ -7,8 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "hub_client/hub_channel.h"
 #include "common/log.h"
+#include "hub_client/cancellable_stream.h"
+#include "hub_client/hub_channel.h"
 #include "protocol/backoff.h"
 
 namespace nanokit::client {
@@ -28,11 +29,12 @@ std::string DefaultSourceName() {
 // at a time). The stream holds a "publisher hold" from creation until it is
 // dead and has no write in flight, so the publisher may start writes from
 // its own threads while it sees the stream as alive.
-class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishRequest, v1::PublishResponse> {
+class HubPublisher::Stream final
+    : public CancellableStream<grpc::ClientBidiReactor<v1::PublishRequest, v1::PublishResponse>> {
  public:
   Stream(HubPublisher* publisher, const std::string& token) : publisher_(publisher) {
-    if (!token.empty()) context_.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    publisher_->stub_->async()->Publish(&context_, this);
+    if (!token.empty()) context().AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    publisher_->stub_->async()->Publish(&context(), this);
     AddHold();
   }
 
@@ -46,8 +48,8 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
   // Filled by the publisher while it has claimed the writer.
   v1::PublishRequest* request() { return &request_; }
   void Write() { StartWrite(&request_); }
-  void AddCancelHold() { AddHold(); }
-  void Cancel() { context_.TryCancel(); }
+  // Lets go of the publisher hold (the publisher cancels it with
+  // HoldForCancel and CancelAndRelease, hub_client/cancellable_stream.h).
   void Release() { RemoveHold(); }
 
   void OnReadDone(bool ok) override {
@@ -73,7 +75,6 @@ class HubPublisher::Stream final : public grpc::ClientBidiReactor<v1::PublishReq
 
  private:
   HubPublisher* const publisher_;
-  grpc::ClientContext context_;
   v1::PublishRequest request_;    // touched only while the writer is claimed
   v1::PublishResponse response_;  // touched only by read reactions
 };
@@ -247,13 +248,10 @@ void HubPublisher::Run() {
       // stream already ending on its own is not touched.
       stopping = stream_ == stream;
       held = stopping && !stream_released_;
-      if (held) stream->AddCancelHold();
+      if (held) stream->HoldForCancel();
     }
     if (stopping) {
-      if (held) {
-        stream->Cancel();
-        stream->Release();
-      }
+      if (held) stream->CancelAndRelease();
       absl::MutexLock lock(&mu_);
       auto ended = [this, stream]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stream_ != stream && !stream_deleting_;

@@ -8,9 +8,9 @@ namespace nanokit::gateway {
 
 HubWatch::HubWatch(HubLink* hub, std::shared_ptr<ProjectFanout> fanout, bridge::v1::WatchRequest request)
     : hub_(hub), fanout_(std::move(fanout)), request_(std::move(request)) {
-  if (!hub_->token().empty()) context_.AddMetadata("authorization", absl::StrCat("Bearer ", hub_->token()));
+  if (!hub_->token().empty()) context().AddMetadata("authorization", absl::StrCat("Bearer ", hub_->token()));
   hub_->WatchStarted();
-  hub_->stub()->async()->Watch(&context_, &request_, this);
+  hub_->stub()->async()->Watch(&context(), &request_, this);
   // Released in OnReadDone(false), after the fanout has forgotten us.
   AddHold();
 }
@@ -18,11 +18,6 @@ HubWatch::HubWatch(HubLink* hub, std::shared_ptr<ProjectFanout> fanout, bridge::
 void HubWatch::Start() {
   StartRead(&response_);
   StartCall();
-}
-
-void HubWatch::CancelAndRelease() {
-  context_.TryCancel();
-  RemoveHold();
 }
 
 void HubWatch::OnReadDone(bool ok) {

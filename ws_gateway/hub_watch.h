@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "hub_client/cancellable_stream.h"
 #include "nanokit/bridge/v1/watch.grpc.pb.h"
 #include "ws_gateway/hub_link.h"
 
@@ -14,17 +15,14 @@ namespace nanokit::gateway {
 
 class ProjectFanout;
 
-class HubWatch final : public grpc::ClientReadReactor<bridge::v1::WatchResponse> {
+class HubWatch final : public CancellableStream<grpc::ClientReadReactor<bridge::v1::WatchResponse>> {
  public:
   HubWatch(HubLink* hub, std::shared_ptr<ProjectFanout> fanout, bridge::v1::WatchRequest request);
 
   void Start();
 
-  // The fanout's hold keeps this object alive until the fanout lets go:
-  // it takes an extra hold under its lock while it still sees this watch,
-  // then cancels and releases without the lock.
-  void AddCancelHold() { AddHold(); }
-  void CancelAndRelease();
+  // The fanout cancels it with HoldForCancel and CancelAndRelease
+  // (hub_client/cancellable_stream.h).
 
   void OnReadDone(bool ok) override;
   void OnDone(const grpc::Status& status) override;
@@ -33,7 +31,6 @@ class HubWatch final : public grpc::ClientReadReactor<bridge::v1::WatchResponse>
   HubLink* const hub_;
   const std::shared_ptr<ProjectFanout> fanout_;
   const bridge::v1::WatchRequest request_;
-  grpc::ClientContext context_;
   bridge::v1::WatchResponse response_;
 };
 

@@ -5,8 +5,8 @@
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "common/clock.h"
 #include "common/log.h"
+#include "protocol/proto_time.h"
 #include "protocol/server_message.h"
 #include "ws_gateway/hub_watch.h"
 
@@ -38,7 +38,7 @@ void ProjectFanout::Stop() {
     absl::MutexLock lock(&mu_);
     stopped_ = true;
     watch = watch_;
-    if (watch != nullptr) watch->AddCancelHold();
+    if (watch != nullptr) watch->HoldForCancel();
     pending_.clear();
     subscribers_.clear();
     for (auto& feed : feeds_) feed->Push(FeedLeaveAll{});
@@ -126,7 +126,7 @@ void ProjectFanout::OnHubResponse(HubWatch* watch, const v1::WatchResponse& resp
       case v1::WatchResponse::KIND_NOT_SET:
         break;
     }
-    if (to_cancel != nullptr) to_cancel->AddCancelHold();
+    if (to_cancel != nullptr) to_cancel->HoldForCancel();
   }
   if (to_cancel != nullptr) to_cancel->CancelAndRelease();
 }
@@ -280,7 +280,7 @@ EncodedMessagePtr ProjectFanout::HeartbeatFrameLocked() const {
   message.set_project(project_);
   message.set_seq(state_.seq());
   v1::Heartbeat* heartbeat = message.mutable_heartbeat();
-  *heartbeat->mutable_server_time() = NowTimestamp();
+  *heartbeat->mutable_server_time() = NowTimestamp(*options_.clock);
   heartbeat->set_hub_connected(hub_connected_);
   *heartbeat->add_projects() = LivenessLocked();
   return EncodeMessage(message);
