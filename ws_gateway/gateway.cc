@@ -14,7 +14,16 @@ namespace nanokit::gateway {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-Gateway::Gateway(GatewayOptions options) : options_(std::move(options)), hub_(options_.hub, options_.hub_token) {
+namespace {
+// The fanouts read the gateway's clock.
+GatewayOptions WithOneClock(GatewayOptions options) {
+  options.fanout.clock = options.clock;
+  return options;
+}
+}  // namespace
+
+Gateway::Gateway(GatewayOptions options)
+    : options_(WithOneClock(std::move(options))), hub_(options_.hub, options_.hub_token) {
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     shards_.push_back(std::make_unique<net::io_context>(1));  // one thread runs it
   }

@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/address.h"
+#include "common/clock.h"
 #include "common/token.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/hub_link.h"
@@ -53,6 +54,9 @@ struct GatewayOptions {
   OutboundLimits outbound;
   // A connection whose write has not completed within this is closed (1013).
   absl::Duration write_timeout = absl::Seconds(30);
+  // What every decision by time reads (write timeouts, heartbeats, the
+  // fanouts' pacing): the real clock but in tests. Must outlive the gateway.
+  const Clock* clock = &Clock::Real();
   size_t max_message_bytes = 64 * 1024;  // inbound frames
   size_t max_subscriptions = 64;         // per connection
   size_t max_projects = 1024;

@@ -6,8 +6,8 @@
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
-#include "common/clock.h"
 #include "common/log.h"
+#include "protocol/proto_time.h"
 #include "protocol/server_message.h"
 #include "ws_gateway/client_request.h"
 #include "ws_gateway/gateway.h"
@@ -27,7 +27,8 @@ WebSocketSession::WebSocketSession(Socket&& socket, Gateway* gateway, uint64_t i
       gateway_(gateway),
       id_(id),
       shard_(shard),
-      queue_(gateway->options().outbound) {
+      queue_(gateway->options().outbound),
+      write_watchdog_(gateway->options().write_timeout, *gateway->options().clock) {
   beast::error_code ec;
   auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
   peer_ = ec ? "?" : absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
@@ -186,13 +187,14 @@ void WebSocketSession::Flush() {
     buffers_.push_back(net::buffer(kBatchSuffix.data(), kBatchSuffix.size()));
   }
   writing_ = true;
-  write_started_ = absl::Now();
+  write_watchdog_.WriteStarted();
   ws_.text(true);
   ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
 }
 
 void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
   writing_ = false;
+  write_watchdog_.WriteFinished();
   in_flight_.clear();
   if (ec) {
     // The read side notices too and runs OnClosed.
@@ -224,9 +226,8 @@ void WebSocketSession::ArmHeartbeat() {
   heartbeat_timer_.expires_after(absl::ToChronoNanoseconds(gateway_->options().heartbeat_interval));
   heartbeat_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (ec || self->closing_ || self->closed_) return;
-    if (self->writing_ && absl::Now() - self->write_started_ > self->gateway_->options().write_timeout) {
-      log::Warn("conn=", self->id_, " has not taken a write for ",
-                absl::FormatDuration(absl::Now() - self->write_started_), "; closing it");
+    if (const auto overdue = self->write_watchdog_.Overdue()) {
+      log::Warn("conn=", self->id_, " has not taken a write for ", absl::FormatDuration(*overdue), "; closing it");
       self->StartClose(websocket::close_code::try_again_later, "slow consumer: write timed out; resume to catch up");
       return;
     }
@@ -239,7 +240,7 @@ void WebSocketSession::SendHeartbeat() {
   v1::ServerMessage message;
   message.set_type("heartbeat");
   v1::Heartbeat* heartbeat = message.mutable_heartbeat();
-  *heartbeat->mutable_server_time() = NowTimestamp();
+  *heartbeat->mutable_server_time() = NowTimestamp(*gateway_->options().clock);
   bool hub_connected = true;
   for (const auto& [project, fanout] : subscriptions_) {
     *heartbeat->add_projects() = fanout->Liveness();

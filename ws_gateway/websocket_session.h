@@ -23,6 +23,7 @@
 #include "ws_gateway/project_fanout.h"
 #include "ws_gateway/stream.h"
 #include "ws_gateway/subscriber.h"
+#include "ws_gateway/write_watchdog.h"
 
 namespace nanokit::gateway {
 
@@ -77,7 +78,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   OutboundQueue queue_;
   std::vector<OutboundFramePtr> in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
-  absl::Time write_started_;
+  WriteWatchdog write_watchdog_;
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;
