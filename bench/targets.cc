@@ -17,8 +17,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/address.h"
-#include "protocol/server_message.h"
 #include "core_client/hub_publisher.h"
+#include "protocol/server_message.h"
 
 namespace nanokit::bench {
 

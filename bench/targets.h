@@ -16,8 +16,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "bench/servers.h"
-#include "testing_util/child_process.h"
 #include "nanokit/bridge/v1/events.pb.h"
+#include "testing_util/child_process.h"
 
 namespace nanokit::bench {
 

@@ -7,9 +7,9 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "protocol/server_message.h"
 #include "fuzz/fuzz_check.h"
 #include "protocol/names.h"
+#include "protocol/server_message.h"
 #include "ws_gateway/client_request.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

@@ -10,9 +10,9 @@
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include "fuzz/fuzz_check.h"
 #include "protocol/project_state.h"
 #include "protocol/server_message.h"
-#include "fuzz/fuzz_check.h"
 
 namespace v1 = nanokit::bridge::v1;
 

@@ -10,8 +10,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/log.h"
-#include "protocol/validate.h"
 #include "protocol/names.h"
+#include "protocol/validate.h"
 
 namespace nanokit::hub {
 

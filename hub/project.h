@@ -11,12 +11,12 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "protocol/project_state.h"
 #include "hub/store.h"
 #include "hub/watch_sink.h"
-#include "protocol/resume_window.h"
 #include "nanokit/bridge/v1/events.pb.h"
 #include "nanokit/bridge/v1/watch.pb.h"
+#include "protocol/project_state.h"
+#include "protocol/resume_window.h"
 
 namespace nanokit::hub {
 

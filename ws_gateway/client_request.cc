@@ -3,8 +3,8 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "protocol/server_message.h"
 #include "protocol/names.h"
+#include "protocol/server_message.h"
 
 namespace nanokit::gateway {
 

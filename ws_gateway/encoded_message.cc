@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "protocol/server_message.h"
 #include "protocol/conflation.h"
 #include "protocol/resource_key.h"
+#include "protocol/server_message.h"
 
 namespace nanokit::gateway {
 

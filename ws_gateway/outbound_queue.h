@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "protocol/dropped_lines.h"
-#include "ws_gateway/frame_queue.h"
 #include "ws_gateway/encoded_message.h"
+#include "ws_gateway/frame_queue.h"
 
 namespace nanokit::gateway {
 

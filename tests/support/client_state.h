@@ -8,9 +8,9 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "protocol/project_state.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
+#include "protocol/project_state.h"
 
 namespace nanokit::testing {
 

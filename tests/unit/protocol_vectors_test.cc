@@ -11,8 +11,8 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
-#include "protocol/server_message.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
+#include "protocol/server_message.h"
 
 namespace nanokit {
 namespace {
