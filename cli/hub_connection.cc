@@ -10,6 +10,7 @@ namespace nanokit::cli {
 
 void HubConnectionFlags::Register(FlagSet& flags) {
   flags.String("hub", &hub, "The hub's address, HOST:PORT.");
+  RegisterHubTlsFlags(flags, &tls);
   flags.String("token-file", &token_file, "File holding the shared token.");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Send no token (for a hub run with --insecure-no-auth).");
   flags.String("project", &project, "The project the events belong to.");
@@ -21,8 +22,13 @@ client::HubPublisherOptions HubConnectionFlags::PublisherOptionsOrExit(const cha
     std::cerr << program << ": --project: " << status.message() << std::endl;
     std::exit(2);
   }
+  if (auto status = CheckHubTls(tls); !status.ok()) {
+    std::cerr << program << ": " << status.message() << std::endl;
+    std::exit(2);
+  }
   client::HubPublisherOptions options;
   options.target = hub;
+  options.tls = tls;
   options.source = source;
   if (!insecure_no_auth) {
     auto token = LoadTokenFile(token_file);

@@ -8,11 +8,13 @@
 #include "common/flags.h"
 #include "common/token.h"
 #include "core_client/hub_publisher.h"
+#include "hub_client/hub_channel.h"
 
 namespace nanokit::cli {
 
 struct HubConnectionFlags {
   std::string hub = kDefaultHubAddress;
+  HubTls tls;
   std::string token_file = kDefaultTokenFile;
   bool insecure_no_auth = false;
   std::string project = "demo";

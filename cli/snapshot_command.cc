@@ -29,7 +29,7 @@ int RunSnapshot(int argc, char** argv) {
   }
   client::HubPublisherOptions options = connection.PublisherOptionsOrExit("nanokit snapshot");
 
-  auto stub = v1::WatchService::NewStub(CreateHubChannel(options.target, 256 * 1024 * 1024));
+  auto stub = v1::WatchService::NewStub(CreateHubChannel(options.target, options.tls, 256 * 1024 * 1024));
   grpc::ClientContext context;
   if (!options.token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", options.token));
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));

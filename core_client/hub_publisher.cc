@@ -119,7 +119,7 @@ HubPublisher::HubPublisher(HubPublisherOptions options)
     : options_(std::move(options)),
       source_(options_.source.empty() ? DefaultSourceName() : options_.source),
       buffer_(options_.max_buffer_bytes) {
-  channel_ = CreateHubChannel(options_.target);
+  channel_ = CreateHubChannel(options_.target, options_.tls);
   stub_ = v1::IngestService::NewStub(channel_);
   runner_ = std::thread([this] { Run(); });
 }

@@ -21,12 +21,16 @@
 #include "core_client/activity_manager.h"
 #include "core_client/publish_buffer.h"
 #include "core_client/publisher.h"
+#include "hub_client/hub_channel.h"
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
 
 namespace nanokit::client {
 
 struct HubPublisherOptions {
   std::string target = kDefaultHubAddress;
+  // TLS to the hub (hub_client/hub_channel.h); plain text when its CA is
+  // empty.
+  HubTls tls;
   // Sent as "authorization: Bearer <token>"; empty sends none.
   std::string token;
   // Names this publisher instance; empty picks HOST/PID/RANDOM.

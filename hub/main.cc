@@ -15,6 +15,7 @@
 #include "common/token.h"
 #include "hub/hub.h"
 #include "hub/ingest_service.h"
+#include "hub/server_tls.h"
 #include "hub/sqlite_store.h"
 #include "hub/watch_service.h"
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   bool insecure_no_auth = false;
   std::string data_dir = ".nanokit/hub";
   bool in_memory = false;
+  hub::ServerTls tls;
   // The defaults are the options' own: --help prints them from there.
   hub::HubOptions options;
 
@@ -49,10 +51,13 @@ int main(int argc, char** argv) {
   flags.String("data-dir", &data_dir, "Folder of the durable store (SQLite, WAL); created if missing.");
   flags.Bool("in-memory", &in_memory, "Keep nothing on disk: a restart starts a new epoch.");
   flags.Uint64("snapshot-every", &options.project.snapshot_every, "Events between full state snapshots in the store.");
+  hub::RegisterServerTlsFlags(flags, &tls);
   flags.ParseOrExit(argc, argv);
 
   auto address = ParseHostPort(listen);
   if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
+  auto credentials = hub::ServerCredentials(tls);
+  if (!credentials.ok()) Fail(std::string(credentials.status().message()));
 
   log::SetComponent("hub");
   Authenticator auth = Authenticator::Disabled();
@@ -86,7 +91,7 @@ int main(int argc, char** argv) {
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
-  builder.AddListeningPort(address->ToString(), grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(address->ToString(), *credentials, &bound_port);
   builder.RegisterService(&ingest);
   builder.RegisterService(&watch);
   builder.SetMaxReceiveMessageSize(16 * 1024 * 1024);
@@ -102,7 +107,8 @@ int main(int argc, char** argv) {
   HostPort bound{address->host, static_cast<uint16_t>(bound_port)};
   std::printf("nanokit-hub listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
-  log::Info("listening on ", bound.ToString(), auth.enabled() ? " (token required)" : "",
+  log::Info("listening on ", bound.ToString(), tls.enabled() ? " over TLS" : " in plain text (no --tls-cert)",
+            tls.client_ca_file.empty() ? "" : ", client certificates required", auth.enabled() ? ", token required" : "",
             in_memory ? ", in memory" : absl::StrCat(", data in ", data_dir));
 
   int sig = WaitForStopSignal();

@@ -23,7 +23,7 @@ GatewayOptions WithOneClock(GatewayOptions options) {
 }  // namespace
 
 Gateway::Gateway(GatewayOptions options)
-    : options_(WithOneClock(std::move(options))), hub_(options_.hub, options_.hub_token) {
+    : options_(WithOneClock(std::move(options))), hub_(options_.hub, options_.hub_tls, options_.hub_token) {
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     shards_.push_back(std::make_unique<net::io_context>(1));  // one thread runs it
   }

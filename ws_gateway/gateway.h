@@ -22,6 +22,7 @@
 #include "common/address.h"
 #include "common/clock.h"
 #include "common/token.h"
+#include "hub_client/hub_channel.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/outbound_queue.h"
@@ -37,6 +38,8 @@ struct GatewayOptions {
   // HOST:PORT; port 0 picks a free port.
   std::string listen = kDefaultGatewayAddress;
   std::string hub = kDefaultHubAddress;
+  // TLS to the hub; plain text when its CA is empty.
+  HubTls hub_tls;
   // Sent to the hub; empty sends none.
   std::string hub_token;
   // Checks dashboards' tokens.

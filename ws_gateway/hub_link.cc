@@ -4,9 +4,10 @@
 
 namespace nanokit::gateway {
 
-HubLink::HubLink(const std::string& target, std::string token) : target_(target), token_(std::move(token)) {
+HubLink::HubLink(const std::string& target, const HubTls& tls, std::string token)
+    : target_(target), token_(std::move(token)) {
   // Snapshots of big projects exceed gRPC's 4 MiB default.
-  channel_ = CreateHubChannel(target, 64 * 1024 * 1024);
+  channel_ = CreateHubChannel(target, tls, 64 * 1024 * 1024);
   stub_ = bridge::v1::WatchService::NewStub(channel_);
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "hub_client/hub_channel.h"
 #include "nanokit/bridge/v1/watch.grpc.pb.h"
 
 namespace nanokit::gateway {
@@ -15,7 +16,7 @@ namespace nanokit::gateway {
 class HubLink {
  public:
   // token empty: send none (a hub run with --insecure-no-auth).
-  HubLink(const std::string& target, std::string token);
+  HubLink(const std::string& target, const HubTls& tls, std::string token);
 
   bridge::v1::WatchService::Stub* stub() { return stub_.get(); }
   const std::string& token() const { return token_; }

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/token.h"
+#include "hub_client/hub_channel.h"
 #include "ws_gateway/gateway.h"
 
 namespace {
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   flags.String("listen", &options.listen,
                "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
   flags.String("hub", &options.hub, "The hub's gRPC address, HOST:PORT.");
+  RegisterHubTlsFlags(flags, &options.hub_tls);
   flags.String("token-file", &token_file, "File holding the shared token (for the hub and for dashboards).");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept dashboards without a token. Never in production.");
   flags.StringList("allowed-origin", &options.allowed_origins,
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
     Fail("--hub: " + std::string(hub_address.status().message()));
   }
   if (threads == 0 || threads > 256) Fail("--threads: must be 1 to 256");
+  if (auto status = CheckHubTls(options.hub_tls); !status.ok()) Fail(std::string(status.message()));
 
   log::SetComponent("gateway");
   if (insecure_no_auth) {

@@ -37,13 +37,13 @@ TEST(CliTest, HelpListsEveryFlagWithItsDefault) {
   auto hub = RunCommand(HubBinary(), {"--help"});
   EXPECT_EQ(hub.exit_code, 0);
   for (const char* flag : {"--listen", "127.0.0.1:7700", "--token-file", ".nanokit/token", "--insecure-no-auth",
-                           "--heartbeat-interval"}) {
+                           "--heartbeat-interval", "--tls-cert", "--tls-key", "--tls-client-ca"}) {
     EXPECT_NE(hub.out.find(flag), std::string::npos) << flag;
   }
   auto gateway = RunCommand(GatewayBinary(), {"--help"});
   EXPECT_EQ(gateway.exit_code, 0);
   for (const char* flag : {"--listen", "127.0.0.1:7701", "--hub", "--token-file", "--allowed-origin",
-                           "--insecure-no-auth", "--heartbeat-interval"}) {
+                           "--insecure-no-auth", "--heartbeat-interval", "--hub-ca", "--hub-cert", "--hub-key"}) {
     EXPECT_NE(gateway.out.find(flag), std::string::npos) << flag;
   }
   auto emit = RunCommand(CliBinary(), {"emit", "--help"});

@@ -85,13 +85,34 @@ async def run(args, checks):
         f.write(token + "\n")
     os.chmod(token_file, 0o600)
 
-    hub, hub_port = start(args.hub, ["--listen", "127.0.0.1:0", "--token-file", token_file], work,
+    hub_tls, gateway_tls = [], []
+    if args.tls:
+        ca, cert, key = make_test_pki(work)
+        hub_tls = ["--tls-cert", cert, "--tls-key", key]
+        gateway_tls = ["--hub-ca", ca]
+    hub, hub_port = start(args.hub, ["--listen", "127.0.0.1:0", "--token-file", token_file, *hub_tls], work,
                           "nanokit-hub listening on ")
     gateway, gateway_port = start(
-        args.gateway, ["--listen", "127.0.0.1:0", "--hub", f"127.0.0.1:{hub_port}", "--token-file", token_file],
+        args.gateway,
+        ["--listen", "127.0.0.1:0", "--hub", f"127.0.0.1:{hub_port}", "--token-file", token_file, *gateway_tls],
         work, "nanokit-gateway listening on ")
     try:
-        channel = grpc.insecure_channel(f"127.0.0.1:{hub_port}")
+        if args.tls:
+            # A TLS client of the hub in Python: trust the CA, verify the hub.
+            with open(ca, "rb") as f:
+                channel = grpc.secure_channel(f"127.0.0.1:{hub_port}",
+                                              grpc.ssl_channel_credentials(root_certificates=f.read()))
+            insecure = grpc.insecure_channel(f"127.0.0.1:{hub_port}")
+            try:
+                watch_pb2_grpc.WatchServiceStub(insecure).GetSnapshot(
+                    watch_pb2.GetSnapshotRequest(project="py"), metadata=[("authorization", f"Bearer {token}")],
+                    timeout=5)
+                checks.check("a plain-text client is refused by a TLS hub", False, "it was answered")
+            except grpc.RpcError as e:
+                checks.check("a plain-text client is refused by a TLS hub", e.code() == grpc.StatusCode.UNAVAILABLE,
+                             e.code())
+        else:
+            channel = grpc.insecure_channel(f"127.0.0.1:{hub_port}")
         auth = [("authorization", f"Bearer {token}")]
 
         uri = f"ws://127.0.0.1:{gateway_port}/ws"
@@ -165,11 +186,32 @@ async def run(args, checks):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def make_test_pki(work):
+    """A CA and a hub certificate for 127.0.0.1 (EC P-256, one day), with
+    Debian's openssl. Returns (ca, cert, key) paths."""
+    ca, ca_key = os.path.join(work, "ca.pem"), os.path.join(work, "ca-key.pem")
+    cert, key, csr = (os.path.join(work, n) for n in ("hub.pem", "hub-key.pem", "hub.csr"))
+    ext = os.path.join(work, "hub.ext")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for command in (
+            ["req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", "1", "-subj", "/CN=interop CA",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign"],
+            ["req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1"],
+            ["x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-days", "1",
+             "-sha256", "-extfile", ext, "-out", cert]):
+        subprocess.run(["/usr/bin/openssl", *command], check=True, capture_output=True)
+    return ca, cert, key
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--proto-dir", required=True)
     parser.add_argument("--hub", required=True)
     parser.add_argument("--gateway", required=True)
+    parser.add_argument("--tls", action="store_true",
+                        help="run the hub with TLS (the test's own CA) and reach it as a TLS client")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="nanokit-stubs-") as stubs:
         generate_stubs(args.proto_dir, stubs)
