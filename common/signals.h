@@ -1,12 +1,16 @@
 #pragma once
-// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts
-// later, so that the main thread can wait for them with WaitForStopSignal.
-// Call before starting any thread.
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread it
+// starts later, so that the main thread can wait for them with
+// WaitForStopSignal. Call before starting any thread.
+
+#include <functional>
 
 namespace nanokit {
 
 void BlockStopSignals();
-// Returns the signal number received.
-int WaitForStopSignal();
+// Returns the stop signal received (SIGINT or SIGTERM). Each SIGHUP before
+// it calls on_reload (a server reads its certificates again), or is ignored
+// when there is none.
+int WaitForStopSignal(const std::function<void()>& on_reload = nullptr);
 
 }  // namespace nanokit

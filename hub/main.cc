@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
             tls.client_ca_file.empty() ? "" : ", client certificates required", auth.enabled() ? ", token required" : "",
             in_memory ? ", in memory" : absl::StrCat(", data in ", data_dir));
 
-  int sig = WaitForStopSignal();
+  int sig = WaitForStopSignal([] { log::Info("SIGHUP: nothing to do (TLS files are watched and read every second)"); });
   log::Info("signal ", sig, ": shutting down");
   // Open streams are cancelled after the deadline; reactors finish them.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));

@@ -32,6 +32,14 @@ Gateway::Gateway(GatewayOptions options)
 Gateway::~Gateway() { Shutdown(); }
 
 absl::StatusOr<tcp::endpoint> Gateway::Start() {
+  if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!options_.tls_cert_file.empty()) {
+    auto tls = ServerTlsContext::Load(options_.tls_cert_file, options_.tls_key_file);
+    if (!tls.ok()) return tls.status();
+    tls_ = *std::move(tls);
+  }
   auto listen = ParseHostPort(options_.listen);
   if (!listen.ok()) return listen.status();
   boost::system::error_code ec;
@@ -58,11 +66,20 @@ absl::StatusOr<tcp::endpoint> Gateway::Start() {
   return listener_->local_endpoint();
 }
 
+absl::Status Gateway::ReloadTls() {
+  if (tls_ == nullptr) return absl::OkStatus();
+  return tls_->Reload();
+}
+
+std::shared_ptr<net::ssl::context> Gateway::TlsContext() const {
+  return tls_ == nullptr ? nullptr : tls_->Current();
+}
+
 void Gateway::Shutdown() {
   if (!started_ || shut_down_) return;
   shut_down_ = true;
   listener_->Stop();
-  std::vector<std::shared_ptr<WebSocketSession>> sessions;
+  std::vector<std::shared_ptr<DashboardConnection>> sessions;
   std::vector<std::shared_ptr<ProjectFanout>> fanouts;
   {
     absl::MutexLock lock(&mu_);
@@ -127,7 +144,7 @@ bool Gateway::HubConnected() {
   return true;
 }
 
-void Gateway::AddSession(const std::shared_ptr<WebSocketSession>& session) {
+void Gateway::AddSession(const std::shared_ptr<DashboardConnection>& session) {
   absl::MutexLock lock(&mu_);
   sessions_[session->id()] = session;
   if (stopping_) session->Close(boost::beast::websocket::close_code::going_away, "gateway shutting down");

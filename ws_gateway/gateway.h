@@ -27,16 +27,20 @@
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_fanout.h"
+#include "ws_gateway/server_tls_context.h"
 #include "ws_gateway/static_files.h"
 
 namespace nanokit::gateway {
 
 class Listener;
-class WebSocketSession;
+class DashboardConnection;
 
 struct GatewayOptions {
   // HOST:PORT; port 0 picks a free port.
   std::string listen = kDefaultGatewayAddress;
+  // Both set: HTTPS and WSS only (PEM files; Reload reads them again).
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string hub = kDefaultHubAddress;
   // TLS to the hub; plain text when its CA is empty.
   HubTls hub_tls;
@@ -73,8 +77,15 @@ class Gateway {
   explicit Gateway(GatewayOptions options);
   ~Gateway();
 
-  // Binds and starts serving. Returns the bound endpoint.
+  // Loads the TLS pair if any, binds and starts serving. Returns the bound
+  // endpoint.
   absl::StatusOr<boost::asio::ip::tcp::endpoint> Start();
+  // Reads the TLS certificate and key again (SIGHUP): new connections get
+  // the new pair, open ones keep theirs. On an error the last good pair
+  // stays. OK and nothing done without TLS.
+  absl::Status ReloadTls();
+  // For a new connection: the current TLS context, or null in plain text.
+  std::shared_ptr<boost::asio::ssl::context> TlsContext() const;
   // Stops accepting, closes every WebSocket with 1001, ends the hub watches
   // and joins the threads. Returns within a few seconds.
   void Shutdown();
@@ -91,7 +102,7 @@ class Gateway {
   // fanout yet, the gRPC channel is ready.
   bool HubConnected();
 
-  void AddSession(const std::shared_ptr<WebSocketSession>& session);
+  void AddSession(const std::shared_ptr<DashboardConnection>& session);
   void RemoveSession(uint64_t id);
   uint64_t NextConnectionId() { return next_connection_id_++; }
 
@@ -100,6 +111,7 @@ class Gateway {
   std::vector<std::unique_ptr<boost::asio::io_context>> shards_;
   std::atomic<size_t> next_shard_{0};
   HubLink hub_;
+  std::unique_ptr<ServerTlsContext> tls_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;
   std::atomic<uint64_t> next_connection_id_{1};
@@ -109,7 +121,7 @@ class Gateway {
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> fanouts_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<uint64_t, std::weak_ptr<WebSocketSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::weak_ptr<DashboardConnection>> sessions_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nanokit::gateway

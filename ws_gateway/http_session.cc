@@ -1,6 +1,7 @@
 #include "ws_gateway/http_session.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,15 @@ namespace {
 
 constexpr auto kRequestTimeout = std::chrono::seconds(15);
 
+template <class Stream>
+Stream MakeStream(Socket&& socket, net::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(std::move(socket), *tls);
+  } else {
+    return Stream(std::move(socket));
+  }
+}
+
 absl::string_view Header(const http::request<http::string_body>& request, http::field field) {
   auto it = request.find(field);
   if (it == request.end()) return {};
@@ -27,25 +37,57 @@ absl::string_view Header(const http::request<http::string_body>& request, http::
 
 }  // namespace
 
-HttpSession::HttpSession(Socket&& socket, Gateway* gateway, size_t shard)
-    : stream_(std::move(socket)), gateway_(gateway), id_(gateway->NextConnectionId()), shard_(shard) {}
+template <class Stream>
+HttpSession<Stream>::HttpSession(Socket&& socket, Gateway* gateway, size_t shard,
+                                 std::shared_ptr<net::ssl::context> tls)
+    : tls_(std::move(tls)),
+      stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
+      gateway_(gateway),
+      id_(gateway->NextConnectionId()),
+      shard_(shard) {}
 
-void HttpSession::Run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+template <class Stream>
+void HttpSession<Stream>::Run() {
+  net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      // The handshake is bounded like a request: a client that connects and
+      // says nothing is dropped.
+      beast::get_lowest_layer(self->stream_).expires_after(kRequestTimeout);
+      self->stream_.async_handshake(net::ssl::stream_base::server,
+                                    [self](beast::error_code ec) { self->OnHandshake(ec); });
+    } else {
+      self->DoRead();
+    }
+  });
 }
 
-void HttpSession::DoRead() {
+template <class Stream>
+void HttpSession<Stream>::OnHandshake(beast::error_code ec) {
+  if (ec) {
+    // A plain-text client on the TLS port ends here: nothing is answered
+    // in plain text. The reason is OpenSSL's, never a byte of the peer's.
+    log::Info("conn=", id_, " TLS handshake failed: ", ec.message());
+    return;
+  }
+  DoRead();
+}
+
+template <class Stream>
+void HttpSession<Stream>::DoRead() {
   parser_.emplace();
   parser_->header_limit(16 * 1024);
   parser_->body_limit(16 * 1024);
-  stream_.expires_after(kRequestTimeout);
+  beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
   http::async_read(stream_, buffer_, *parser_,
-                   [self = shared_from_this()](beast::error_code ec, std::size_t bytes) { self->OnRead(ec, bytes); });
+                   [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
+                     self->OnRead(ec, bytes);
+                   });
 }
 
-void HttpSession::OnRead(beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::OnRead(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted) {
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;
   }
   if (ec) {
@@ -56,7 +98,8 @@ void HttpSession::OnRead(beast::error_code ec, std::size_t) {
   HandleRequest(parser_->release());
 }
 
-void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
+template <class Stream>
+void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& request) {
   const std::string target(request.target());
   const std::string path = target.substr(0, target.find('?'));
   const bool keep_alive = request.keep_alive();
@@ -94,17 +137,18 @@ void HttpSession::HandleRequest(http::request<http::string_body>&& request) {
   if (!decision.accepted()) {
     // Logs name the peer and the reason, never a header's value.
     beast::error_code ignored;
-    auto peer = stream_.socket().remote_endpoint(ignored);
+    auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ignored);
     log::Warn("conn=", id_, " from ", peer.address().to_string(), " refused (", decision.http_status,
               "): ", decision.reason);
     Respond(static_cast<http::status>(decision.http_status), decision.reason + "\n", "text/plain", false);
     return;
   }
-  stream_.expires_never();
-  std::make_shared<WebSocketSession>(stream_.release_socket(), gateway_, id_, shard_)->Run(std::move(request));
+  beast::get_lowest_layer(stream_).expires_never();
+  std::make_shared<WebSocketSession<Stream>>(std::move(stream_), gateway_, id_, shard_, tls_)->Run(std::move(request));
 }
 
-void HttpSession::RespondStatic(const http::request<http::string_body>& request, const std::string& path,
+template <class Stream>
+void HttpSession<Stream>::RespondStatic(const http::request<http::string_body>& request, const std::string& path,
                                 bool keep_alive) {
   const StaticFiles* files = gateway_->options().static_files.get();
   const StaticFile* file = files ? files->Find(path) : nullptr;
@@ -132,12 +176,14 @@ void HttpSession::RespondStatic(const http::request<http::string_body>& request,
   DoWrite(keep_alive);
 }
 
-void HttpSession::Respond(http::status status, std::string body, const char* content_type, bool keep_alive) {
+template <class Stream>
+void HttpSession<Stream>::Respond(http::status status, std::string body, const char* content_type, bool keep_alive) {
   PrepareResponse(status, std::move(body), content_type, keep_alive);
   DoWrite(keep_alive);
 }
 
-void HttpSession::PrepareResponse(http::status status, std::string body, const char* content_type, bool keep_alive) {
+template <class Stream>
+void HttpSession<Stream>::PrepareResponse(http::status status, std::string body, const char* content_type, bool keep_alive) {
   response_ = std::make_shared<http::response<http::string_body>>(status, 11);
   response_->set(http::field::server, "nanokit-gateway");
   response_->set(http::field::content_type, content_type);
@@ -147,20 +193,26 @@ void HttpSession::PrepareResponse(http::status status, std::string body, const c
   response_->prepare_payload();
 }
 
-void HttpSession::DoWrite(bool keep_alive) {
-  http::async_write(stream_, *response_, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t n) {
-    self->OnWrite(keep_alive, ec, n);
-  });
+template <class Stream>
+void HttpSession<Stream>::DoWrite(bool keep_alive) {
+  http::async_write(stream_, *response_,
+                    [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t n) {
+                      self->OnWrite(keep_alive, ec, n);
+                    });
 }
 
-void HttpSession::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+template <class Stream>
+void HttpSession<Stream>::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
   if (ec) return;
   if (!keep_alive) {
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
     return;
   }
   response_.reset();
   DoRead();
 }
+
+template class HttpSession<TcpStream>;
+template class HttpSession<TlsStream>;
 
 }  // namespace nanokit::gateway

@@ -1,12 +1,13 @@
 #pragma once
 // One HTTP connection before any upgrade: answers /healthz, serves the
-// dashboard's files, refuses what it
-// must (401, 403, 404...), and hands an accepted /ws upgrade to a
-// WebSocketSession.
+// dashboard's files, refuses what it must (401, 403, 404...), and hands an
+// accepted /ws upgrade to a WebSocketSession. Over TLS (Stream = TlsStream)
+// it first completes the handshake.
 
 #include <memory>
 #include <optional>
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -16,13 +17,17 @@ namespace nanokit::gateway {
 
 class Gateway;
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
  public:
-  // socket's executor is the io_context of the given shard.
-  HttpSession(Socket&& socket, Gateway* gateway, size_t shard);
+  // socket's executor is the io_context of the given shard; tls is set for
+  // a TlsStream only.
+  HttpSession(Socket&& socket, Gateway* gateway, size_t shard,
+              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   void Run();
 
  private:
+  void OnHandshake(boost::beast::error_code ec);
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleRequest(boost::beast::http::request<boost::beast::http::string_body>&& request);
@@ -34,7 +39,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void DoWrite(bool keep_alive);
   void OnWrite(bool keep_alive, boost::beast::error_code ec, std::size_t bytes);
 
-  TcpStream stream_;
+  // Kept alive for the connection's TLS state (null in plain text).
+  const std::shared_ptr<boost::asio::ssl::context> tls_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
   Gateway* const gateway_;
   const uint64_t id_;
@@ -42,5 +49,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<boost::beast::http::response<boost::beast::http::string_body>> response_;
 };
+
+extern template class HttpSession<TcpStream>;
+extern template class HttpSession<TlsStream>;
 
 }  // namespace nanokit::gateway

@@ -60,7 +60,11 @@ void Listener::OnAccept(boost::system::error_code ec, Socket socket, size_t shar
     // acknowledgement (Nagle), which on loopback is a 40 ms delayed ACK.
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<HttpSession>(std::move(socket), gateway_, shard)->Run();
+    if (auto tls = gateway_->TlsContext()) {
+      std::make_shared<HttpSession<TlsStream>>(std::move(socket), gateway_, shard, std::move(tls))->Run();
+    } else {
+      std::make_shared<HttpSession<TcpStream>>(std::move(socket), gateway_, shard)->Run();
+    }
   }
   DoAccept();
 }

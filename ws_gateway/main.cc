@@ -33,6 +33,10 @@ int main(int argc, char** argv) {
   FlagSet flags("nanokit-gateway", "[flags]");
   flags.String("listen", &options.listen,
                "Address to serve HTTP and WebSocket on, HOST:PORT; port 0 picks a free port.");
+  flags.String("tls-cert", &options.tls_cert_file,
+               "PEM certificate chain to serve HTTPS and WSS with (with --tls-key); nothing is served in plain text. "
+               "SIGHUP reads it again.");
+  flags.String("tls-key", &options.tls_key_file, "PEM private key of --tls-cert.");
   flags.String("hub", &options.hub, "The hub's gRPC address, HOST:PORT.");
   RegisterHubTlsFlags(flags, &options.hub_tls);
   flags.String("token-file", &token_file, "File holding the shared token (for the hub and for dashboards).");
@@ -89,9 +93,18 @@ int main(int argc, char** argv) {
   HostPort bound{endpoint->address().to_string(), endpoint->port()};
   std::printf("nanokit-gateway listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
-  log::Info("listening on ", bound.ToString(), ", hub ", options.hub, options.auth.enabled() ? " (token required)" : "");
+  log::Info("listening on ", bound.ToString(), options.tls_cert_file.empty() ? " (plain HTTP)" : " (HTTPS and WSS)",
+            ", hub ", options.hub, options.auth.enabled() ? " (token required)" : "");
 
-  int sig = WaitForStopSignal();
+  int sig = WaitForStopSignal([&gateway, &options] {
+    if (options.tls_cert_file.empty()) {
+      log::Info("SIGHUP: no TLS certificate to read again");
+    } else if (auto status = gateway.ReloadTls(); status.ok()) {
+      log::Info("SIGHUP: TLS certificate ", options.tls_cert_file, " read again; new connections use it");
+    } else {
+      log::Error("SIGHUP: ", status.message(), "; the previous certificate stays in use");
+    }
+  });
   log::Info("signal ", sig, ": shutting down");
   gateway.Shutdown();
   log::Info("stopped");

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket/stream_fwd.hpp>
 
 namespace nanokit::gateway {
@@ -16,5 +17,9 @@ namespace nanokit::gateway {
 using ShardExecutor = boost::asio::io_context::executor_type;
 using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, ShardExecutor>;
 using TcpStream = boost::beast::basic_stream<boost::asio::ip::tcp, ShardExecutor>;
+// A connection to a gateway started with --tls-cert: TLS over the same TCP
+// stream. HttpSession and WebSocketSession exist for both (templates on the
+// stream), so the plain-text path costs nothing for TLS being possible.
+using TlsStream = boost::beast::ssl_stream<TcpStream>;
 
 }  // namespace nanokit::gateway

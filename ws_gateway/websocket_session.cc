@@ -4,6 +4,8 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -21,8 +23,11 @@ namespace websocket = beast::websocket;
 namespace net = boost::asio;
 namespace v1 = nanokit::bridge::v1;
 
-WebSocketSession::WebSocketSession(Socket&& socket, Gateway* gateway, uint64_t id, size_t shard)
-    : ws_(std::move(socket)),
+template <class Stream>
+WebSocketSession<Stream>::WebSocketSession(Stream&& stream, Gateway* gateway, uint64_t id, size_t shard,
+                                           std::shared_ptr<net::ssl::context> tls)
+    : tls_(std::move(tls)),
+      ws_(std::move(stream)),
       heartbeat_timer_(ws_.get_executor()),
       gateway_(gateway),
       id_(id),
@@ -34,9 +39,11 @@ WebSocketSession::WebSocketSession(Socket&& socket, Gateway* gateway, uint64_t i
   peer_ = ec ? "?" : absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
 }
 
-WebSocketSession::~WebSocketSession() = default;
+template <class Stream>
+WebSocketSession<Stream>::~WebSocketSession() = default;
 
-void WebSocketSession::Run(http::request<http::string_body> request) {
+template <class Stream>
+void WebSocketSession<Stream>::Run(http::request<http::string_body> request) {
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
   timeouts.idle_timeout = absl::ToChronoNanoseconds(gateway_->options().idle_timeout);
@@ -48,34 +55,37 @@ void WebSocketSession::Run(http::request<http::string_body> request) {
   }));
   ws_.read_message_max(gateway_->options().max_message_bytes);
   ws_.auto_fragment(false);
-  net::dispatch(ws_.get_executor(), [self = shared_from_this(), request = std::move(request)]() mutable {
+  net::dispatch(ws_.get_executor(), [self = this->shared_from_this(), request = std::move(request)]() mutable {
     self->ws_.async_accept(request, [self](beast::error_code ec) { self->OnAccept(ec); });
   });
 }
 
-void WebSocketSession::OnAccept(beast::error_code ec) {
+template <class Stream>
+void WebSocketSession<Stream>::OnAccept(beast::error_code ec) {
   if (ec) {
     log::Warn("conn=", id_, " WebSocket handshake failed: ", ec.message());
     closed_ = true;
     return;
   }
   log::Info("conn=", id_, " WebSocket open from ", peer_);
-  gateway_->AddSession(shared_from_this());
+  gateway_->AddSession(this->shared_from_this());
   ArmHeartbeat();
   DoRead();
 }
 
-void WebSocketSession::DoRead() {
+template <class Stream>
+void WebSocketSession<Stream>::DoRead() {
   // A piece at a time: a whole-message read would keep a buffer of Beast's
   // read size hint (1.5 KiB) prepared on every idle connection. Messages
   // are still bounded by read_message_max.
   constexpr size_t kReadPiece = 64;
-  ws_.async_read_some(buffer_, kReadPiece, [self = shared_from_this()](beast::error_code ec, std::size_t bytes) {
+  ws_.async_read_some(buffer_, kReadPiece, [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
     self->OnRead(ec, bytes);
   });
 }
 
-void WebSocketSession::OnRead(beast::error_code ec, std::size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::OnRead(beast::error_code ec, std::size_t) {
   if (ec) {
     if (ec == websocket::error::message_too_big) {
       log::Warn("conn=", id_, " sent a frame over ", gateway_->options().max_message_bytes, " bytes; closed (1009)");
@@ -98,7 +108,8 @@ void WebSocketSession::OnRead(beast::error_code ec, std::size_t) {
   DoRead();
 }
 
-void WebSocketSession::HandleMessage(const std::string& text) {
+template <class Stream>
+void WebSocketSession<Stream>::HandleMessage(const std::string& text) {
   auto request = ParseClientRequest(text);
   if (auto* error = std::get_if<v1::ServerMessage>(&request)) {
     Reply(*error);
@@ -115,7 +126,8 @@ void WebSocketSession::HandleMessage(const std::string& text) {
   }
 }
 
-void WebSocketSession::Subscribe(const ClientRequest& request) {
+template <class Stream>
+void WebSocketSession<Stream>::Subscribe(const ClientRequest& request) {
   const std::string& project = request.project;
   if (!subscriptions_.contains(project) && subscriptions_.size() >= gateway_->options().max_subscriptions) {
     v1::ServerMessage error = ErrorMessage(
@@ -132,17 +144,19 @@ void WebSocketSession::Subscribe(const ClientRequest& request) {
     return;
   }
   subscriptions_[project] = *fanout;
-  (*fanout)->Subscribe(shared_from_this(), request.epoch, request.after_seq);
+  (*fanout)->Subscribe(this->shared_from_this(), request.epoch, request.after_seq);
 }
 
-void WebSocketSession::Unsubscribe(const std::string& project) {
+template <class Stream>
+void WebSocketSession<Stream>::Unsubscribe(const std::string& project) {
   auto it = subscriptions_.find(project);
   if (it == subscriptions_.end()) return;
   it->second->Unsubscribe(id_);
   subscriptions_.erase(it);
 }
 
-void WebSocketSession::Reply(const v1::ServerMessage& message) {
+template <class Stream>
+void WebSocketSession<Stream>::Reply(const v1::ServerMessage& message) {
   Deliver(PackFrames({EncodeMessage(message)}));
 }
 
@@ -154,7 +168,8 @@ constexpr std::string_view kBatchSuffix = "]}";
 
 }  // namespace
 
-void WebSocketSession::Deliver(const std::vector<OutboundFramePtr>& frames) {
+template <class Stream>
+void WebSocketSession<Stream>::Deliver(const std::vector<OutboundFramePtr>& frames) {
   if (closing_ || closed_) return;
   if (!queue_.Push(frames)) {
     log::Warn("conn=", id_, " is not reading: ", queue_.messages(), " messages (", queue_.bytes(),
@@ -165,7 +180,8 @@ void WebSocketSession::Deliver(const std::vector<OutboundFramePtr>& frames) {
   if (!writing_) Flush();
 }
 
-void WebSocketSession::Flush() {
+template <class Stream>
+void WebSocketSession<Stream>::Flush() {
   in_flight_ = queue_.TakeWrite();
   if (in_flight_.empty()) return;
   size_t messages = 0;
@@ -189,10 +205,11 @@ void WebSocketSession::Flush() {
   writing_ = true;
   write_watchdog_.WriteStarted();
   ws_.text(true);
-  ws_.async_write(buffers_, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
+  ws_.async_write(buffers_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
 }
 
-void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
+template <class Stream>
+void WebSocketSession<Stream>::OnWrite(beast::error_code ec, std::size_t) {
   writing_ = false;
   write_watchdog_.WriteFinished();
   in_flight_.clear();
@@ -204,27 +221,30 @@ void WebSocketSession::OnWrite(beast::error_code ec, std::size_t) {
   if (!closing_) Flush();
 }
 
-void WebSocketSession::Close(websocket::close_code code, std::string reason) {
-  net::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
+template <class Stream>
+void WebSocketSession<Stream>::Close(websocket::close_code code, std::string reason) {
+  net::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason = std::move(reason)]() mutable {
     self->StartClose(code, std::move(reason));
   });
 }
 
-void WebSocketSession::StartClose(websocket::close_code code, std::string reason) {
+template <class Stream>
+void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::string reason) {
   if (closing_ || closed_) return;
   closing_ = true;
   heartbeat_timer_.cancel();
   // What waits behind the write in flight is dropped: after a close frame
   // nothing may follow. One close may run beside one write.
   queue_.Clear();
-  ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) {
+  ws_.async_close(websocket::close_reason(code, reason), [self = this->shared_from_this()](beast::error_code) {
     // The read loop ends with websocket::error::closed and runs OnClosed.
   });
 }
 
-void WebSocketSession::ArmHeartbeat() {
+template <class Stream>
+void WebSocketSession<Stream>::ArmHeartbeat() {
   heartbeat_timer_.expires_after(absl::ToChronoNanoseconds(gateway_->options().heartbeat_interval));
-  heartbeat_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+  heartbeat_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
     if (ec || self->closing_ || self->closed_) return;
     if (const auto overdue = self->write_watchdog_.Overdue()) {
       log::Warn("conn=", self->id_, " has not taken a write for ", absl::FormatDuration(*overdue), "; closing it");
@@ -236,7 +256,8 @@ void WebSocketSession::ArmHeartbeat() {
   });
 }
 
-void WebSocketSession::SendHeartbeat() {
+template <class Stream>
+void WebSocketSession<Stream>::SendHeartbeat() {
   v1::ServerMessage message;
   message.set_type("heartbeat");
   v1::Heartbeat* heartbeat = message.mutable_heartbeat();
@@ -252,7 +273,8 @@ void WebSocketSession::SendHeartbeat() {
   Reply(message);
 }
 
-void WebSocketSession::OnClosed() {
+template <class Stream>
+void WebSocketSession<Stream>::OnClosed() {
   if (closed_) return;
   closed_ = true;
   heartbeat_timer_.cancel();
@@ -262,5 +284,8 @@ void WebSocketSession::OnClosed() {
   gateway_->RemoveSession(id_);
   log::Info("conn=", id_, " closed");
 }
+
+template class WebSocketSession<TcpStream>;
+template class WebSocketSession<TlsStream>;
 
 }  // namespace nanokit::gateway

@@ -5,11 +5,13 @@
 // frames they deliver from a bounded queue, one write in flight at a time.
 // A connection that keeps up costs a pointer per frame; one that falls
 // behind has its backlog compacted (conflated, old log lines dropped).
+// Stream is TcpStream or, behind --tls-cert, TlsStream.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -29,10 +31,21 @@ namespace nanokit::gateway {
 
 class Gateway;
 
-class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, public Subscriber {
+// What the gateway holds of an open dashboard connection, whatever its
+// transport.
+class DashboardConnection : public Subscriber {
  public:
-  // socket's executor is the io_context of the given shard.
-  WebSocketSession(Socket&& socket, Gateway* gateway, uint64_t id, size_t shard);
+  // Thread-safe: closes the WebSocket with this code and reason.
+  virtual void Close(boost::beast::websocket::close_code code, std::string reason) = 0;
+};
+
+template <class Stream>
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>>, public DashboardConnection {
+ public:
+  // stream's executor is the io_context of the given shard; tls is what a
+  // TlsStream was made with (null in plain text).
+  WebSocketSession(Stream&& stream, Gateway* gateway, uint64_t id, size_t shard,
+                   std::shared_ptr<boost::asio::ssl::context> tls);
   ~WebSocketSession() override;
 
   // Completes the upgrade of an already-checked request.
@@ -41,8 +54,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   uint64_t id() const override { return id_; }
   size_t shard() const override { return shard_; }
   void Deliver(const std::vector<OutboundFramePtr>& frames) override;
-  // Thread-safe: closes the WebSocket with this code and reason.
-  void Close(boost::beast::websocket::close_code code, std::string reason);
+  void Close(boost::beast::websocket::close_code code, std::string reason) override;
 
  private:
   void OnAccept(boost::beast::error_code ec);
@@ -63,7 +75,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   // The connection is over: leave every fanout and the gateway.
   void OnClosed();
 
-  boost::beast::websocket::stream<TcpStream> ws_;
+  const std::shared_ptr<boost::asio::ssl::context> tls_;
+  boost::beast::websocket::stream<Stream> ws_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer heartbeat_timer_;
   Gateway* const gateway_;
@@ -84,5 +97,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession>, 
   bool closed_ = false;
   absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> subscriptions_;
 };
+
+extern template class WebSocketSession<TcpStream>;
+extern template class WebSocketSession<TlsStream>;
 
 }  // namespace nanokit::gateway
