@@ -8,5 +8,6 @@ int RunEmit(int argc, char** argv);
 int RunDemo(int argc, char** argv);
 int RunPublish(int argc, char** argv);
 int RunSnapshot(int argc, char** argv);
+int RunToken(int argc, char** argv);
 
 }  // namespace nanokit::cli

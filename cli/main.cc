@@ -4,6 +4,7 @@
 //   nanokit demo   a simulated core that reconciles a few services forever
 //   nanokit publish  publish events given as JSON lines
 //   nanokit snapshot print the hub's state of a project
+//   nanokit token  create, list and revoke scoped tokens
 
 #include <cstring>
 #include <iostream>
@@ -21,6 +22,7 @@ constexpr const char* kUsage =
     "  demo      Run a simulated core that reconciles a few services until stopped.\n"
     "  publish   Publish events read from stdin as JSON lines (proto3 JSON of Event).\n"
     "  snapshot  Print the hub's state of a project as JSON.\n"
+    "  token     Create, list or revoke scoped tokens (publisher or viewer, per project).\n"
     "\n"
     "Run `nanokit COMMAND --help` for the flags of a command.\n";
 
@@ -37,6 +39,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "demo") == 0) return nanokit::cli::RunDemo(argc, argv);
   if (std::strcmp(command, "publish") == 0) return nanokit::cli::RunPublish(argc, argv);
   if (std::strcmp(command, "snapshot") == 0) return nanokit::cli::RunSnapshot(argc, argv);
+  if (std::strcmp(command, "token") == 0) return nanokit::cli::RunToken(argc, argv);
   if (std::strcmp(command, "--help") == 0 || std::strcmp(command, "-h") == 0 || std::strcmp(command, "help") == 0) {
     std::cout << kUsage;
     return 0;

@@ -46,9 +46,14 @@ const FlagSet::Flag* FlagSet::Find(const std::string& name) const {
 absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text) {
   absl::Duration d;
   if (absl::ParseDuration(text, &d)) return d;
+  // Days, for expiries: "30d" (absl stops at hours).
+  double days;
+  if (text.size() > 1 && text.back() == 'd' && absl::SimpleAtod(text.substr(0, text.size() - 1), &days)) {
+    return absl::Hours(24 * days);
+  }
   double seconds;
   if (absl::SimpleAtod(text, &seconds)) return absl::Seconds(seconds);
-  return absl::InvalidArgumentError(absl::StrCat("not a duration: \"", text, "\" (use e.g. 5s or 500ms)"));
+  return absl::InvalidArgumentError(absl::StrCat("not a duration: \"", text, "\" (use e.g. 5s, 500ms or 30d)"));
 }
 
 absl::Status FlagSet::Set(const Flag& flag, const std::string& value) {

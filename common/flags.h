@@ -51,7 +51,7 @@ class FlagSet {
   bool help_requested_ = false;
 };
 
-// Parses "5s", "500ms", "1m30s"; a bare number is seconds.
+// Parses "5s", "500ms", "1m30s", "30d"; a bare number is seconds.
 absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text);
 
 }  // namespace nanokit

@@ -15,6 +15,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/private_file.h"
 
 namespace nanokit {
 
@@ -46,38 +47,11 @@ absl::StatusOr<std::string> LoadTokenFile(const std::string& path) {
 }
 
 absl::Status WriteTokenFile(const std::string& path, const std::string& token, bool force) {
-  std::error_code ec;
-  std::filesystem::path p(path);
-  if (p.has_parent_path()) {
-    std::filesystem::create_directories(p.parent_path(), ec);
-    if (ec) return absl::InternalError(absl::StrCat("cannot create ", p.parent_path().string(), ": ", ec.message()));
+  absl::Status status = WritePrivateFile(path, token + "\n", force);
+  if (absl::IsAlreadyExists(status)) {
+    return absl::AlreadyExistsError(absl::StrCat(path, " already exists; use --force to replace it"));
   }
-  int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
-  int fd = ::open(path.c_str(), flags, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST) {
-      return absl::AlreadyExistsError(absl::StrCat(path, " already exists; use --force to replace it"));
-    }
-    return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  }
-  // O_CREAT's mode does not apply to an existing file that --force replaces.
-  ::fchmod(fd, 0600);
-  std::string content = token + "\n";
-  const char* data = content.data();
-  size_t left = content.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, data, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(err)));
-    }
-    data += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) return absl::InternalError(absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
-  return absl::OkStatus();
+  return status;
 }
 
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "tests/support/stack.h"
 
@@ -134,6 +136,57 @@ TEST(CliTest, ServersPrintTheBoundAddressFirst) {
   ASSERT_TRUE(stack.StartGateway().ok());
   EXPECT_GT(stack.gateway_port(), 0);
   EXPECT_NE(stack.hub_port(), stack.gateway_port());
+}
+
+TEST(CliTest, TokenCreatePrintsATokenOnceListShowsScopesAndRevokeForgetsIt) {
+  TempDir dir;
+  auto created = RunCommand(CliBinary(),
+                            {"token", "create", "--name", "ci-deployer", "--role", "publisher", "--project", "shop",
+                             "--project", "web", "--expires", "30d"},
+                            dir.path());
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  const std::string token(absl::StripTrailingAsciiWhitespace(created.out));
+  EXPECT_EQ(token.size(), 43u) << "256 bits, base64url, alone on stdout: " << created.out;
+  EXPECT_EQ(created.err.find(token), std::string::npos);
+
+  const std::string file = dir.ReadFile(".nanokit/credentials");
+  EXPECT_EQ(file.find(token), std::string::npos) << "only the hash is stored";
+  struct stat st;
+  ASSERT_EQ(stat(dir.File(".nanokit/credentials").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+
+  auto viewer = RunCommand(CliBinary(), {"token", "create", "--name", "team", "--role", "viewer", "--all-projects"},
+                           dir.path());
+  ASSERT_EQ(viewer.exit_code, 0) << viewer.err;
+  EXPECT_NE(absl::StripTrailingAsciiWhitespace(viewer.out), token) << "each token is new";
+
+  auto listed = RunCommand(CliBinary(), {"token", "list"}, dir.path());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("ci-deployer\tpublisher\tshop,web\t"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("team\tviewer\t*\tnever"), std::string::npos) << listed.out;
+  EXPECT_EQ(listed.out.find(token), std::string::npos) << "list never shows a token";
+
+  auto again = RunCommand(CliBinary(), {"token", "create", "--name", "team", "--role", "viewer", "--all-projects"},
+                          dir.path());
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_NE(again.err.find("exists"), std::string::npos) << again.err;
+
+  auto revoked = RunCommand(CliBinary(), {"token", "revoke", "ci-deployer"}, dir.path());
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  listed = RunCommand(CliBinary(), {"token", "list"}, dir.path());
+  EXPECT_EQ(listed.out.find("ci-deployer"), std::string::npos) << listed.out;
+  EXPECT_NE(RunCommand(CliBinary(), {"token", "revoke", "ci-deployer"}, dir.path()).exit_code, 0);
+
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"token", "create", "--name", "x", "--role", "admin", "--project", "p"},
+           {"token", "create", "--name", "x", "--role", "viewer"},
+           {"token", "create", "--name", "-x", "--role", "viewer", "--all-projects"},
+           {"token", "create", "--name", "x", "--role", "viewer", "--project", "p", "--expires", "soon"},
+       }) {
+    auto r = RunCommand(CliBinary(), bad, dir.path());
+    EXPECT_EQ(r.exit_code, 2) << absl::StrJoin(bad, " ") << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
 }
 
 }  // namespace
