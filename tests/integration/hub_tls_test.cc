@@ -27,17 +27,8 @@ HubTls Trusting(const std::string& ca, const std::string& cert = "", const std::
   return tls;
 }
 
-class HubTlsTest : public ::testing::Test {
+class HubTlsTest : public TwoCaTest {
  protected:
-  void SetUp() override {
-    auto pki = MakeTestPki(stack_.dir().path(), "a");
-    ASSERT_TRUE(pki.ok()) << pki.status();
-    pki_ = *pki;
-    auto other = MakeTestPki(stack_.dir().path(), "b");
-    ASSERT_TRUE(other.ok()) << other.status();
-    other_ = *other;
-  }
-
   // GetSnapshot over a channel made the way every client of the hub makes it.
   grpc::Status Snapshot(const HubTls& tls, const std::string& project = "shop") {
     auto stub = v1::WatchService::NewStub(CreateHubChannel(stack_.hub_address(), tls));
@@ -51,10 +42,6 @@ class HubTlsTest : public ::testing::Test {
   }
 
   std::vector<std::string> ServeTls() const { return {"--tls-cert", pki_.server_cert, "--tls-key", pki_.server_key}; }
-
-  TestStack stack_;
-  TestPki pki_;
-  TestPki other_;
 };
 
 TEST_F(HubTlsTest, CoresAndTheGatewayReachATlsHubAndTheDashboardSeesTheEvent) {

@@ -6,7 +6,10 @@
 
 #include <string>
 
+#include <gtest/gtest.h>
+
 #include "absl/status/statusor.h"
+#include "tests/support/stack.h"
 
 namespace nanokit::testing {
 
@@ -22,5 +25,23 @@ struct TestPki {
 // DIR/NAME-client.pem and DIR/NAME-client-key.pem (EC P-256, valid a day).
 // Two calls with different names make two unrelated CAs.
 absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::string& name);
+
+// A test with a stack and two unrelated CAs in its folder: pki_ (the one
+// the servers use) and other_ (a stranger, or the renewal).
+class TwoCaTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto pki = MakeTestPki(stack_.dir().path(), "a");
+    ASSERT_TRUE(pki.ok()) << pki.status();
+    pki_ = *pki;
+    auto other = MakeTestPki(stack_.dir().path(), "b");
+    ASSERT_TRUE(other.ok()) << other.status();
+    other_ = *other;
+  }
+
+  TestStack stack_;
+  TestPki pki_;
+  TestPki other_;
+};
 
 }  // namespace nanokit::testing
