@@ -1,7 +1,7 @@
 #include "ws_gateway/http_session.h"
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "absl/strings/str_cat.h"

@@ -9,7 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/websocket/stream_fwd.hpp>
 
 namespace nanokit::gateway {
@@ -20,6 +20,8 @@ using TcpStream = boost::beast::basic_stream<boost::asio::ip::tcp, ShardExecutor
 // A connection to a gateway started with --tls-cert: TLS over the same TCP
 // stream. HttpSession and WebSocketSession exist for both (templates on the
 // stream), so the plain-text path costs nothing for TLS being possible.
-using TlsStream = boost::beast::ssl_stream<TcpStream>;
+// Asio's own ssl::stream (movable since Boost 1.75), not beast::ssl_stream:
+// with Boost 1.81 and Clang, the latter's WebSocket teardown is ambiguous.
+using TlsStream = boost::asio::ssl::stream<TcpStream>;
 
 }  // namespace nanokit::gateway

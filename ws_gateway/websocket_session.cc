@@ -4,7 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "absl/strings/str_cat.h"

@@ -12,7 +12,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 #include <google/protobuf/util/json_util.h>
@@ -44,8 +43,8 @@ class TlsClient {
   }
 
   // Connects and completes the TLS handshake.
-  absl::StatusOr<std::unique_ptr<beast::ssl_stream<beast::tcp_stream>>> Connect(uint16_t port) {
-    auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc_, context_);
+  absl::StatusOr<std::unique_ptr<ssl::stream<beast::tcp_stream>>> Connect(uint16_t port) {
+    auto stream = std::make_unique<ssl::stream<beast::tcp_stream>>(ioc_, context_);
     stream->set_verify_callback(ssl::host_name_verification("127.0.0.1"));
     beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(5));
     beast::error_code ec;
@@ -71,11 +70,11 @@ class TlsClient {
 
   // A WebSocket over TLS, subscribed to project; returns after the first
   // message (the snapshot).
-  absl::StatusOr<std::unique_ptr<websocket::stream<beast::ssl_stream<beast::tcp_stream>>>> Subscribe(
+  absl::StatusOr<std::unique_ptr<websocket::stream<ssl::stream<beast::tcp_stream>>>> Subscribe(
       uint16_t port, const std::string& token, const std::string& project) {
     auto stream = Connect(port);
     if (!stream.ok()) return stream.status();
-    auto ws = std::make_unique<websocket::stream<beast::ssl_stream<beast::tcp_stream>>>(std::move(**stream));
+    auto ws = std::make_unique<websocket::stream<ssl::stream<beast::tcp_stream>>>(std::move(**stream));
     beast::get_lowest_layer(*ws).expires_never();
     ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     ws->set_option(websocket::stream_base::decorator([token](websocket::request_type& request) {
@@ -91,7 +90,7 @@ class TlsClient {
     return ws;
   }
 
-  static absl::StatusOr<v1::ServerMessage> Read(websocket::stream<beast::ssl_stream<beast::tcp_stream>>& ws) {
+  static absl::StatusOr<v1::ServerMessage> Read(websocket::stream<ssl::stream<beast::tcp_stream>>& ws) {
     beast::flat_buffer buffer;
     beast::error_code ec;
     ws.read(buffer, ec);
