@@ -42,13 +42,9 @@ absl::StatusOr<Credential> ParseLine(absl::string_view line, int number) {
     return LineError(number, absl::StrCat("name ", protocol::Quoted(fields[0]), ": ", protocol::kProjectNameRule));
   }
   credential.name = std::string(fields[0]);
-  if (fields[1] == "publisher") {
-    credential.role = Role::kPublisher;
-  } else if (fields[1] == "viewer") {
-    credential.role = Role::kViewer;
-  } else {
-    return LineError(number, absl::StrCat("role ", protocol::Quoted(fields[1]), ": must be publisher or viewer"));
-  }
+  const std::optional<Role> role = ParseRole(fields[1]);
+  if (!role) return LineError(number, absl::StrCat("role ", protocol::Quoted(fields[1]), ": must be publisher or viewer"));
+  credential.role = *role;
   if (fields[2] == "*") {
     credential.all_projects = true;
   } else {
@@ -81,6 +77,17 @@ absl::StatusOr<Credential> ParseLine(absl::string_view line, int number) {
 
 absl::string_view RoleName(Role role) { return role == Role::kPublisher ? "publisher" : "viewer"; }
 
+std::optional<Role> ParseRole(absl::string_view name) {
+  if (name == "publisher") return Role::kPublisher;
+  if (name == "viewer") return Role::kViewer;
+  return std::nullopt;
+}
+
+std::string FormatExpiry(absl::Time expires) {
+  if (expires == absl::InfiniteFuture()) return "never";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", expires, absl::UTCTimeZone());
+}
+
 bool Credential::MayAccess(absl::string_view project) const {
   return all_projects || std::binary_search(projects.begin(), projects.end(), project);
 }
@@ -112,11 +119,7 @@ std::string CredentialSet::Serialize() const {
   std::string out = absl::StrCat(kHeader, "\n# name\trole\tprojects\texpires\tsha256\n");
   for (const Credential& c : credentials_) {
     absl::StrAppend(&out, c.name, "\t", RoleName(c.role), "\t", c.all_projects ? "*" : absl::StrJoin(c.projects, ","),
-                    "\t",
-                    c.expires == absl::InfiniteFuture() ? "never"
-                                                        : absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", c.expires,
-                                                                           absl::UTCTimeZone()),
-                    "\t", c.token_sha256, "\n");
+                    "\t", FormatExpiry(c.expires), "\t", c.token_sha256, "\n");
   }
   return out;
 }

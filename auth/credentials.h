@@ -31,6 +31,11 @@ inline constexpr char kDefaultCredentialsFile[] = ".nanokit/credentials";
 enum class Role { kPublisher, kViewer };
 
 absl::string_view RoleName(Role role);
+// "publisher" or "viewer"; nothing for anything else.
+std::optional<Role> ParseRole(absl::string_view name);
+// An expiry as the file and `nanokit token list` write it: RFC 3339 in UTC
+// to the second, or "never".
+std::string FormatExpiry(absl::Time expires);
 
 struct Credential {
   std::string name;

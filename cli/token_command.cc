@@ -28,7 +28,7 @@ constexpr const char* kTokenUsage =
     "  nanokit token create --name NAME --role publisher|viewer --project P [--project Q ...] [--all-projects]\n"
     "                       [--expires 30d]   prints a new token once, on stdout\n"
     "  nanokit token list                     name, role, projects, expiry (never a token)\n"
-    "  nanokit token revoke NAME              the servers refuse it within 2 s";
+    "  nanokit token revoke NAME              removes it from the file";
 
 int Fail(const std::string& message) {
   std::cerr << "nanokit token: " << message << std::endl;
@@ -92,11 +92,7 @@ int RunToken(int argc, char** argv) {
     for (const auth::Credential& c : set->credentials()) {
       std::cout << c.name << "\t" << auth::RoleName(c.role) << "\t"
                 << (c.all_projects ? "*" : absl::StrJoin(c.projects, ",")) << "\t"
-                << (c.expires == absl::InfiniteFuture()
-                        ? std::string("never")
-                        : absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", c.expires, absl::UTCTimeZone()),
-                                       c.ExpiredAt(now) ? " (expired)" : ""))
-                << "\n";
+                << auth::FormatExpiry(c.expires) << (c.ExpiredAt(now) ? " (expired)" : "") << "\n";
     }
     return 0;
   }
@@ -130,14 +126,12 @@ int RunToken(int argc, char** argv) {
     return 2;
   }
   credential.name = name;
-  if (role == "publisher") {
-    credential.role = auth::Role::kPublisher;
-  } else if (role == "viewer") {
-    credential.role = auth::Role::kViewer;
-  } else {
+  const std::optional<auth::Role> parsed_role = auth::ParseRole(role);
+  if (!parsed_role) {
     std::cerr << "nanokit token: --role: publisher or viewer" << std::endl;
     return 2;
   }
+  credential.role = *parsed_role;
   if (all_projects == !projects.empty()) {
     std::cerr << "nanokit token: give --project (one or more) or --all-projects" << std::endl;
     return 2;
