@@ -39,12 +39,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ec || !parser.is_header_done()) return 0;
   const auto& request = parser.get();
 
-  static const Authenticator auth{std::string(kToken)};
+  static const auto* access = auth::AccessControl::Create({.admin_token = std::string(kToken)})->release();
   static const std::vector<std::string> allowed{"http://localhost:3000"};
   gateway::UpgradeRequest upgrade{Header(request, http::field::host), Header(request, http::field::origin),
                                   Header(request, http::field::authorization),
                                   Header(request, http::field::sec_websocket_protocol)};
-  gateway::UpgradeDecision decision = gateway::DecideUpgrade(upgrade, auth, allowed);
+  gateway::UpgradeDecision decision = gateway::DecideUpgrade(upgrade, *access, allowed);
   FUZZ_CHECK(decision.http_status == 101 || decision.http_status == 400 || decision.http_status == 401 ||
              decision.http_status == 403);
   FUZZ_CHECK(!absl::StrContains(decision.reason, kToken));
@@ -55,6 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   FUZZ_CHECK(offers_protocol);
   FUZZ_CHECK(gateway::IsOriginAllowed(upgrade.origin, upgrade.host, allowed));
+  FUZZ_CHECK(decision.identity && decision.identity->grant->admin());
   FUZZ_CHECK(absl::StrContains(upgrade.authorization, kToken) || absl::StrContains(upgrade.subprotocols, kToken));
   return 0;
 }

@@ -55,7 +55,7 @@ void Hub::Start() {
   committer_ = std::thread([this] { RunCommitter(); });
   absl::MutexLock lock(&ticker_mu_);
   stopping_ = false;
-  ticker_ = std::thread([this] { TickHeartbeats(); });
+  ticker_ = std::thread([this] { RunTicker(); });
 }
 
 void Hub::Stop() {
@@ -71,20 +71,51 @@ void Hub::Stop() {
   if (ticker_.joinable()) ticker_.join();
 }
 
-void Hub::TickHeartbeats() {
+void Hub::RunTicker() {
+  absl::Time next_heartbeat = absl::Now() + options_.heartbeat_interval;
+  absl::Time next_list = absl::Now() + options_.project_list_interval;
   while (true) {
     {
       absl::MutexLock lock(&ticker_mu_);
-      ticker_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.heartbeat_interval);
+      ticker_mu_.AwaitWithTimeout(absl::Condition(&stopping_), std::min(next_heartbeat, next_list) - absl::Now());
       if (stopping_) return;
     }
-    std::vector<std::shared_ptr<Project>> projects;
-    {
-      absl::MutexLock lock(&projects_mu_);
-      for (const auto& [name, project] : projects_) projects.push_back(project);
+    const absl::Time now = absl::Now();
+    if (now >= next_list) {
+      UpdateDirectory();
+      next_list = now + options_.project_list_interval;
     }
-    for (const auto& project : projects) project->Heartbeat();
+    if (now >= next_heartbeat) {
+      std::vector<std::shared_ptr<Project>> projects;
+      {
+        absl::MutexLock lock(&projects_mu_);
+        for (const auto& [name, project] : projects_) projects.push_back(project);
+      }
+      for (const auto& project : projects) project->Heartbeat();
+      next_heartbeat = now + options_.heartbeat_interval;
+    }
   }
+}
+
+void Hub::UpdateDirectory() {
+  std::vector<std::shared_ptr<Project>> projects;
+  {
+    absl::MutexLock lock(&projects_mu_);
+    projects.reserve(projects_.size());
+    for (const auto& [name, project] : projects_) projects.push_back(project);
+  }
+  std::vector<v1::ProjectSummary> listed;
+  for (const auto& project : projects) {
+    if (auto summary = project->Summary()) listed.push_back(*std::move(summary));
+  }
+  directory_.Update(std::move(listed));
+}
+
+void Hub::WatchProjects(ProjectListSink* sink) {
+  // Up to date before the first list, so a project published a moment ago
+  // is in it.
+  UpdateDirectory();
+  directory_.Watch(sink);
 }
 
 absl::StatusOr<std::shared_ptr<Project>> Hub::GetOrCreateProject(const std::string& name) {

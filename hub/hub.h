@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hub/project.h"
+#include "hub/project_directory.h"
 #include "hub/store.h"
 #include "nanokit/bridge/v1/ingest.pb.h"
 
@@ -29,6 +30,8 @@ namespace nanokit::hub {
 struct HubOptions {
   ProjectOptions project;
   absl::Duration heartbeat_interval = absl::Seconds(5);
+  // How often project list watchers hear what changed (coalesced).
+  absl::Duration project_list_interval = absl::Seconds(1);
   size_t max_projects = 10000;
   // Sources remembered for deduplication; the least recently seen is
   // forgotten first.
@@ -79,6 +82,12 @@ class Hub {
   // does not exist yet.
   absl::StatusOr<bridge::v1::ProjectSnapshot> Snapshot(const std::string& name) const;
 
+  // The list of projects (hub/project_directory.h): the sink gets the
+  // full list at once, then the changes every project_list_interval.
+  void WatchProjects(ProjectListSink* sink);
+  void UnwatchProjects(ProjectListSink* sink) { directory_.Unwatch(sink); }
+  void ResyncProjects(ProjectListSink* sink) { directory_.Resync(sink); }
+
   const HubOptions& options() const { return options_; }
 
  private:
@@ -87,7 +96,10 @@ class Hub {
     bridge::v1::PublishRequest request;
     PublishDone done;
   };
-  void TickHeartbeats();
+  // Heartbeats every heartbeat_interval, the project list every
+  // project_list_interval.
+  void RunTicker();
+  void UpdateDirectory();
   void RunCommitter();
   // Commits one group and tells each request its outcome.
   void CommitGroup(std::vector<WaitingPublish> group);
@@ -119,6 +131,7 @@ class Hub {
   absl::Mutex ticker_mu_;
   bool stopping_ ABSL_GUARDED_BY(ticker_mu_) = false;
   std::thread ticker_;
+  ProjectDirectory directory_;
 };
 
 // 16 random hex digits.

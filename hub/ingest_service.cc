@@ -3,7 +3,9 @@
 #include <optional>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "common/log.h"
+#include "protocol/names.h"
 #include "hub/rpc_auth.h"
 #include "hub/rpc_status.h"
 
@@ -12,6 +14,11 @@ namespace nanokit::hub {
 namespace v1 = nanokit::bridge::v1;
 
 namespace {
+
+absl::Status ViewerMayNotPublish(const auth::Grant& grant) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("the token \"", grant.subject(), "\" is a viewer's: it may not publish"));
+}
 
 // One publishing core. Each request read is handed to the Hub, whose
 // committer calls back once it is committed; the reaction itself returns at
@@ -25,10 +32,16 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
  public:
   static constexpr int kMaxWithHub = 16;
 
-  PublishReactor(Hub* hub, uint64_t id, std::string peer) : hub_(hub), id_(id), peer_(std::move(peer)) {
-    log::Info("publish stream=", id_, " opened from ", peer_);
-    reading_ = true;
+  PublishReactor(Hub* hub, uint64_t id, std::string peer, auth::AccessControl* access, const auth::Identity& identity)
+      : hub_(hub), id_(id), peer_(std::move(peer)), grant_(identity.grant) {
+    log::Info("publish stream=", id_, " opened from ", peer_, " as ", identity.grant->subject());
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = true;
+    }
     StartRead(&request_);
+    // Last: the reload thread may call it at once.
+    follower_ = access->Follow(identity, [this](auth::GrantPtr grant) { OnGrantChange(std::move(grant)); });
   }
 
   void OnReadDone(bool ok) override {
@@ -71,6 +84,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
   }
 
   void OnDone() override {
+    follower_.reset();
     for (const auto& project : attached_projects_) project->CoreDetached();
     log::Info("publish stream=", id_, " closed");
     delete this;
@@ -96,9 +110,46 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
     });
   }
 
+  // From the reload thread: the token now allows this, or nothing (null).
+  void OnGrantChange(auth::GrantPtr grant) {
+    if (grant == nullptr) log::Warn("publish stream=", id_, " ended: its token was revoked or has expired");
+    Settle([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      if (grant == nullptr) {
+        FailLocked(RevokedStatus());
+      } else {
+        grant_ = std::move(grant);
+      }
+    });
+  }
+
+  // The token allows every project the request names, or the request is
+  // refused whole before any of it reaches the hub (no project is created).
+  absl::Status CheckGrant() {
+    auth::GrantPtr grant;
+    {
+      absl::MutexLock lock(&mu_);
+      grant = grant_;
+    }
+    if (!grant->MayPublish()) return ViewerMayNotPublish(*grant);
+    auto check = [&](const std::string& project) {
+      if (grant->MayPublishTo(project)) return absl::OkStatus();
+      return absl::PermissionDeniedError(absl::StrCat("the token \"", grant->subject(),
+                                                      "\" may not publish to project ", protocol::Quoted(project),
+                                                      "; the request was refused whole"));
+    };
+    for (const std::string& project : request_.projects()) {
+      if (auto status = check(project); !status.ok()) return status;
+    }
+    for (const v1::Event& event : request_.events()) {
+      if (auto status = check(event.project()); !status.ok()) return status;
+    }
+    return absl::OkStatus();
+  }
+
   // What a request must be before the hub sees it; attaches its projects.
   // Read reactions only.
   absl::Status Check() {
+    if (auto status = CheckGrant(); !status.ok()) return status;
     if (source_.empty()) {
       if (request_.source().empty() || request_.source().size() > 256) {
         return absl::InvalidArgumentError("the first PublishRequest must name its source (1-256 bytes)");
@@ -178,7 +229,10 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
   absl::flat_hash_set<std::string> attached_;
   std::vector<std::shared_ptr<Project>> attached_projects_;
 
+  std::unique_ptr<auth::GrantFollower> follower_;
+
   absl::Mutex mu_;
+  auth::GrantPtr grant_ ABSL_GUARDED_BY(mu_);
   // Written only while no write is in flight (writing_ false).
   v1::PublishResponse response_;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
@@ -199,12 +253,17 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
 
 grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>* IngestService::Publish(
     grpc::CallbackServerContext* context) {
-  if (!IsAuthorized(auth_, context)) {
-    log::Warn("publish from ", context->peer(), " refused: missing or wrong token");
-    return new RefusedReactor<grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>>(
-        UnauthenticatedStatus());
+  using Refused = RefusedReactor<grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>>;
+  auto identity = AuthenticateRpc(*access_, context);
+  if (!identity.ok()) {
+    log::Warn("publish from ", context->peer(), " refused: ", identity.status().message());
+    return new Refused(UnauthenticatedStatus(identity.status()));
   }
-  return new PublishReactor(hub_, next_stream_id_++, context->peer());
+  if (!identity->grant->MayPublish()) {
+    log::Warn("publish from ", context->peer(), " refused: token \"", identity->grant->subject(), "\" is a viewer's");
+    return new Refused(ToGrpcStatus(ViewerMayNotPublish(*identity->grant)));
+  }
+  return new PublishReactor(hub_, next_stream_id_++, context->peer(), access_, *identity);
 }
 
 }  // namespace nanokit::hub

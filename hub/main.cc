@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "auth/access_control.h"
 #include "common/address.h"
 #include "common/flags.h"
 #include "common/log.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   using namespace nanokit;
   std::string listen = kDefaultHubAddress;
   std::string token_file = kDefaultTokenFile;
+  std::string credentials_file = auth::kDefaultCredentialsFile;
   bool insecure_no_auth = false;
   std::string data_dir = ".nanokit/hub";
   bool in_memory = false;
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
   FlagSet flags("nanokit-hub", "[flags]");
   flags.String("listen", &listen, "Address to serve gRPC on, HOST:PORT; port 0 picks a free port.");
   flags.String("token-file", &token_file, "File holding the shared token (written by `nanokit init`).");
+  flags.String("credentials", &credentials_file,
+               "Scoped tokens (`nanokit token`), read again every second; a missing file is an empty one. "
+               "Empty: the admin token only.");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept every RPC without a token. Never in production.");
   flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeats to watchers.");
   flags.Uint64("history-events", &options.project.history_events,
@@ -60,16 +65,11 @@ int main(int argc, char** argv) {
   if (!credentials.ok()) Fail(std::string(credentials.status().message()));
 
   log::SetComponent("hub");
-  Authenticator auth = Authenticator::Disabled();
-  if (insecure_no_auth) {
-    log::Warn("AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach ", address->ToString(),
-              " can publish and watch");
-  } else {
-    auto token = LoadTokenFile(token_file);
-    if (!token.ok()) Fail("--token-file: " + std::string(token.status().message()));
-    auth = Authenticator(*std::move(token));
+  absl::StatusOr<std::string> admin_token;
+  if (!insecure_no_auth) {
+    admin_token = LoadTokenFile(token_file);
+    if (!admin_token.ok()) Fail("--token-file: " + std::string(admin_token.status().message()));
   }
-
   BlockStopSignals();
 
   std::unique_ptr<hub::Store> store;
@@ -84,10 +84,22 @@ int main(int argc, char** argv) {
   if (auto status = hub.Recover(); !status.ok()) {
     Fail("--data-dir: cannot restore " + data_dir + ": " + std::string(status.message()));
   }
+  // After the store, so that a start that fails says one thing.
+  std::unique_ptr<auth::AccessControl> access;
+  if (insecure_no_auth) {
+    log::Warn("AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach ", address->ToString(),
+              " can publish and watch");
+    access = auth::AccessControl::Disabled();
+  } else {
+    auto created = auth::AccessControl::Create({.admin_token = *std::move(admin_token),
+                                                .credentials_file = credentials_file});
+    if (!created.ok()) Fail("--credentials: " + std::string(created.status().message()));
+    access = *std::move(created);
+  }
   hub.Start();
 
-  hub::IngestService ingest(&hub, auth);
-  hub::WatchService watch(&hub, auth);
+  hub::IngestService ingest(&hub, access.get());
+  hub::WatchService watch(&hub, access.get());
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -108,7 +120,7 @@ int main(int argc, char** argv) {
   std::printf("nanokit-hub listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
   log::Info("listening on ", bound.ToString(), tls.enabled() ? " over TLS" : " in plain text (no --tls-cert)",
-            tls.client_ca_file.empty() ? "" : ", client certificates required", auth.enabled() ? ", token required" : "",
+            tls.client_ca_file.empty() ? "" : ", client certificates required", access->enabled() ? ", token required" : "",
             in_memory ? ", in memory" : absl::StrCat(", data in ", data_dir));
 
   int sig = WaitForStopSignal([] { log::Info("SIGHUP: nothing to do (TLS files are watched and read every second)"); });

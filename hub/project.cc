@@ -33,6 +33,7 @@ void Project::RestoreLocked(StoredProject stored) {
   history_.Clear();
   for (v1::Event& event : stored.events) {
     if (event.seq() > state_.seq()) state_.Apply(event);
+    if (event.has_emitted_at()) last_change_at_ = FromTimestamp(event.emitted_at());
     RememberLocked(std::make_shared<const v1::Event>(std::move(event)));
   }
 }
@@ -64,6 +65,7 @@ std::optional<Project::SnapshotDue> Project::Apply(std::vector<v1::Event> events
     RememberLocked(std::shared_ptr<const v1::Event>(batch, &event));
   }
   DeliverLocked(batch);
+  last_change_at_ = absl::Now();
   const uint64_t every = options_.snapshot_every;
   if (every == 0 || state_.seq() / every == before / every) return std::nullopt;
   const uint64_t keep = options_.history_events;
@@ -120,8 +122,21 @@ v1::ProjectLiveness Project::Liveness() const {
   return LivenessLocked();
 }
 
+std::optional<v1::ProjectSummary> Project::Summary() const {
+  absl::MutexLock lock(&mu_);
+  if (!had_core_ && state_.seq() == 0) return std::nullopt;
+  v1::ProjectSummary summary;
+  summary.set_project(name_);
+  summary.set_seq(state_.seq());
+  summary.set_core_connected(core_connections_ > 0);
+  *summary.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
+  if (last_change_at_ != absl::InfinitePast()) *summary.mutable_last_change_at() = ToTimestamp(last_change_at_);
+  return summary;
+}
+
 void Project::CoreAttached() {
   absl::MutexLock lock(&mu_);
+  had_core_ = true;
   if (core_connections_++ == 0) {
     core_changed_at_ = absl::Now();
     HeartbeatLocked();

@@ -70,6 +70,9 @@ class Project {
 
   bridge::v1::ProjectSnapshot Snapshot() const;
   bridge::v1::ProjectLiveness Liveness() const;
+  // For the list of projects: nothing until a core has published to the
+  // project or connected for it (a watcher alone does not list a project).
+  std::optional<bridge::v1::ProjectSummary> Summary() const;
 
   // A publisher of this project connected or went away. Watchers hear of a
   // change at once, as a heartbeat.
@@ -98,6 +101,9 @@ class Project {
   std::vector<WatchSink*> watchers_ ABSL_GUARDED_BY(mu_);
   int core_connections_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time core_changed_at_ ABSL_GUARDED_BY(mu_);
+  bool had_core_ ABSL_GUARDED_BY(mu_) = false;
+  // When the state last changed; InfinitePast before any event.
+  absl::Time last_change_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace nanokit::hub

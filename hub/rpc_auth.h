@@ -1,23 +1,32 @@
 #pragma once
-// Authentication of incoming RPCs: metadata "authorization: Bearer <token>".
+// Who is calling: the identity behind an RPC's metadata
+// "authorization: Bearer <token>", and the statuses for a caller refused.
 
 #include <grpcpp/grpcpp.h>
 
-#include "common/token.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "auth/access_control.h"
 
 namespace nanokit::hub {
 
-inline bool IsAuthorized(const Authenticator& auth, const grpc::CallbackServerContext* context) {
-  if (!auth.enabled()) return true;
+inline absl::StatusOr<auth::Identity> AuthenticateRpc(const auth::AccessControl& access,
+                                                      const grpc::CallbackServerContext* context) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) return false;
-  return auth.CheckBearer(absl::string_view(it->second.data(), it->second.size()));
+  absl::string_view authorization;
+  if (it != metadata.end()) authorization = absl::string_view(it->second.data(), it->second.size());
+  return access.AuthenticateBearer(authorization);
 }
 
-inline grpc::Status UnauthenticatedStatus() {
+// The reason (never the token) and what to send instead.
+inline grpc::Status UnauthenticatedStatus(const absl::Status& why) {
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                      "missing or wrong token: send metadata \"authorization: Bearer <token>\"");
+                      absl::StrCat(why.message(), ": send metadata \"authorization: Bearer <token>\""));
+}
+
+inline grpc::Status RevokedStatus() {
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the token was revoked or has expired");
 }
 
 }  // namespace nanokit::hub

@@ -2,7 +2,12 @@
 
 #include <deque>
 
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "auth/visible_projects.h"
 #include "common/log.h"
+#include "protocol/names.h"
 #include "hub/rpc_auth.h"
 #include "hub/rpc_status.h"
 
@@ -18,11 +23,20 @@ namespace {
 class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, public WatchSink {
  public:
   WatchReactor(std::shared_ptr<Project> project, const v1::WatchRequest& request, uint64_t id,
-               size_t max_queue)
+               size_t max_queue, auth::AccessControl* access, const auth::Identity& identity)
       : project_(std::move(project)), id_(id), max_queue_(max_queue) {
-    log::Info("watch stream=", id_, " project=", project_->name(), " epoch=", request.epoch(),
-              " after_seq=", request.after_seq());
+    log::Info("watch stream=", id_, " project=", project_->name(), " as ", identity.grant->subject(),
+              " epoch=", request.epoch(), " after_seq=", request.after_seq());
     project_->Watch(this, request.epoch(), request.after_seq());
+    follower_ = access->Follow(identity, [this](auth::GrantPtr grant) {
+      if (grant == nullptr) {
+        log::Warn("watch stream=", id_, " ended: its token was revoked or has expired");
+        End(RevokedStatus());
+      } else if (!grant->MayView(project_->name())) {
+        log::Warn("watch stream=", id_, " ended: its token may no longer view the project");
+        End(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "the token may no longer view this project"));
+      }
+    });
   }
 
   bool Deliver(std::shared_ptr<const v1::WatchResponse> response) override {
@@ -57,7 +71,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
       if (finish) finished_ = true;
     }
     if (finish) {
-      Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch ended"));
+      Finish(end_status_.value_or(grpc::Status(grpc::StatusCode::CANCELLED, "watch ended")));
       return;
     }
     MaybeWrite();
@@ -76,6 +90,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   }
 
   void OnDone() override {
+    follower_.reset();
     // After Unwatch returns the project never calls us again.
     project_->Unwatch(this);
     log::Info("watch stream=", id_, " closed");
@@ -83,6 +98,21 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   }
 
  private:
+  // Ends the stream with this status once the write in flight is done.
+  void End(grpc::Status status) {
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;
+      closing_ = true;
+      queue_.clear();
+      end_status_ = status;
+      finish = !writing_ && !finished_;
+      if (finish) finished_ = true;
+    }
+    if (finish) Finish(status);
+  }
+
   void MaybeWrite() {
     const v1::WatchResponse* next = nullptr;
     {
@@ -99,9 +129,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   const std::shared_ptr<Project> project_;
   const uint64_t id_;
   const size_t max_queue_;
+  std::unique_ptr<auth::GrantFollower> follower_;
 
   absl::Mutex mu_;
   std::deque<std::shared_ptr<const v1::WatchResponse>> queue_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
   // Kept alive until the write completes (and until OnDone after that).
   std::shared_ptr<const v1::WatchResponse> in_flight_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -109,26 +141,178 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
+// One watcher of the project list, filtered to what its token may see.
+class ProjectListReactor final : public grpc::ServerWriteReactor<v1::ProjectList>, public ProjectListSink {
+ public:
+  static constexpr size_t kMaxQueue = 64;
+
+  ProjectListReactor(Hub* hub, uint64_t id, auth::AccessControl* access, const auth::Identity& identity)
+      : hub_(hub), id_(id), grant_(identity.grant) {
+    log::Info("project list stream=", id_, " as ", identity.grant->subject());
+    hub_->WatchProjects(this);
+    follower_ = access->Follow(identity, [this](auth::GrantPtr grant) {
+      if (grant == nullptr) {
+        log::Warn("project list stream=", id_, " ended: its token was revoked or has expired");
+        End(RevokedStatus());
+        return;
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        grant_ = std::move(grant);
+      }
+      // A full list under the new grant replaces what the watcher knew.
+      hub_->ResyncProjects(this);
+    });
+  }
+
+  bool Deliver(std::shared_ptr<const v1::ProjectList> change) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return true;
+      if (queue_.size() >= kMaxQueue) return false;
+      auto visible = VisibleLocked(std::move(change));
+      if (visible == nullptr) return true;
+      queue_.push_back(std::move(visible));
+    }
+    MaybeWrite();
+    return true;
+  }
+
+  void Resync(std::shared_ptr<const v1::ProjectList> full) override {
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;
+      queue_.clear();
+      queue_.push_back(VisibleLocked(std::move(full)));
+    }
+    MaybeWrite();
+  }
+
+  void OnWriteDone(bool ok) override {
+    std::optional<grpc::Status> finish;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) closing_ = true;
+      if (closing_ && !finished_) {
+        finished_ = true;
+        finish = end_status_.value_or(grpc::Status(grpc::StatusCode::CANCELLED, "project list ended"));
+      }
+    }
+    if (finish) return Finish(*finish);
+    MaybeWrite();
+  }
+
+  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "project list cancelled")); }
+
+  void OnDone() override {
+    follower_.reset();
+    hub_->UnwatchProjects(this);
+    log::Info("project list stream=", id_, " closed");
+    delete this;
+  }
+
+ private:
+  // What of a list this watcher may see; null for a change it may see
+  // nothing of. Never names a project the grant does not cover.
+  std::shared_ptr<const v1::ProjectList> VisibleLocked(std::shared_ptr<const v1::ProjectList> list)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (grant_->admin()) return list;  // the gateway's: shared, not copied
+    auto visible = auth::VisibleProjects(*grant_, *list);
+    if (!visible) return nullptr;
+    return std::make_shared<const v1::ProjectList>(*std::move(visible));
+  }
+
+  void End(grpc::Status status) {
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (closing_) return;
+      closing_ = true;
+      queue_.clear();
+      end_status_ = status;
+      finish = !writing_ && !finished_;
+      if (finish) finished_ = true;
+    }
+    if (finish) Finish(status);
+  }
+
+  void MaybeWrite() {
+    const v1::ProjectList* next = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (writing_ || closing_ || queue_.empty()) return;
+      in_flight_ = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      next = in_flight_.get();
+    }
+    StartWrite(next);
+  }
+
+  Hub* const hub_;
+  const uint64_t id_;
+  std::unique_ptr<auth::GrantFollower> follower_;
+
+  absl::Mutex mu_;
+  auth::GrantPtr grant_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::shared_ptr<const v1::ProjectList>> queue_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const v1::ProjectList> in_flight_;
+  std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// What a viewer (or admin) token may view; the same refusal whether the
+// project exists or not, so a refusal tells nothing about other projects.
+absl::Status PublisherMayNotWatch(const auth::Grant& grant) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("the token \"", grant.subject(), "\" is a publisher's: it may not watch"));
+}
+
+absl::Status CheckMayView(const auth::Grant& grant, const std::string& project) {
+  if (!grant.MayView()) return PublisherMayNotWatch(grant);
+  if (!grant.MayView(project)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("the token \"", grant.subject(), "\" may not view project ", protocol::Quoted(project)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 grpc::ServerWriteReactor<v1::WatchResponse>* WatchService::Watch(grpc::CallbackServerContext* context,
                                                                   const v1::WatchRequest* request) {
   using Refused = RefusedReactor<grpc::ServerWriteReactor<v1::WatchResponse>>;
-  if (!IsAuthorized(auth_, context)) {
-    log::Warn("watch from ", context->peer(), " refused: missing or wrong token");
-    return new Refused(UnauthenticatedStatus());
+  auto identity = AuthenticateRpc(*access_, context);
+  if (!identity.ok()) {
+    log::Warn("watch from ", context->peer(), " refused: ", identity.status().message());
+    return new Refused(UnauthenticatedStatus(identity.status()));
+  }
+  if (auto may = CheckMayView(*identity->grant, request->project()); !may.ok()) {
+    log::Warn("watch from ", context->peer(), " refused: ", may.message());
+    return new Refused(ToGrpcStatus(may));
   }
   auto project = hub_->GetOrCreateProject(request->project());
   if (!project.ok()) return new Refused(ToGrpcStatus(project.status()));
-  return new WatchReactor(*std::move(project), *request, next_stream_id_++, options_.max_queued_responses);
+  return new WatchReactor(*std::move(project), *request, next_stream_id_++, options_.max_queued_responses, access_,
+                          *identity);
 }
 
 grpc::ServerUnaryReactor* WatchService::GetSnapshot(grpc::CallbackServerContext* context,
                                                     const v1::GetSnapshotRequest* request,
                                                     v1::ProjectSnapshot* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!IsAuthorized(auth_, context)) {
-    reactor->Finish(UnauthenticatedStatus());
+  auto identity = AuthenticateRpc(*access_, context);
+  if (!identity.ok()) {
+    log::Warn("snapshot for ", context->peer(), " refused: ", identity.status().message());
+    reactor->Finish(UnauthenticatedStatus(identity.status()));
+    return reactor;
+  }
+  if (auto may = CheckMayView(*identity->grant, request->project()); !may.ok()) {
+    log::Warn("snapshot for ", context->peer(), " refused: ", may.message());
+    reactor->Finish(ToGrpcStatus(may));
     return reactor;
   }
   auto snapshot = hub_->Snapshot(request->project());
@@ -139,6 +323,26 @@ grpc::ServerUnaryReactor* WatchService::GetSnapshot(grpc::CallbackServerContext*
   *response = *std::move(snapshot);
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+}  // namespace nanokit::hub
+
+namespace nanokit::hub {
+
+grpc::ServerWriteReactor<v1::ProjectList>* WatchService::WatchProjects(grpc::CallbackServerContext* context,
+                                                                      const v1::WatchProjectsRequest*) {
+  using Refused = RefusedReactor<grpc::ServerWriteReactor<v1::ProjectList>>;
+  auto identity = AuthenticateRpc(*access_, context);
+  if (!identity.ok()) {
+    log::Warn("project list for ", context->peer(), " refused: ", identity.status().message());
+    return new Refused(UnauthenticatedStatus(identity.status()));
+  }
+  if (!identity->grant->MayView()) {
+    absl::Status refused = PublisherMayNotWatch(*identity->grant);
+    log::Warn("project list for ", context->peer(), " refused: ", refused.message());
+    return new Refused(ToGrpcStatus(refused));
+  }
+  return new ProjectListReactor(hub_, next_stream_id_++, access_, *identity);
 }
 
 }  // namespace nanokit::hub

@@ -16,6 +16,10 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time) {
   return out;
 }
 
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
 google::protobuf::Duration ToDuration(absl::Duration duration) {
   const int64_t nanos = absl::ToInt64Nanoseconds(duration);
   google::protobuf::Duration out;

@@ -16,6 +16,7 @@ google::protobuf::Timestamp ToTimestamp(absl::Time time);
 inline google::protobuf::Timestamp NowTimestamp(const Clock& clock = Clock::Real()) {
   return ToTimestamp(clock.Now());
 }
+absl::Time FromTimestamp(const google::protobuf::Timestamp& timestamp);
 // A non-negative duration, to the nanosecond.
 google::protobuf::Duration ToDuration(absl::Duration duration);
 

@@ -29,8 +29,11 @@ std::variant<ClientRequest, v1::ServerMessage> ParseClientRequest(absl::string_v
   if (message.type() == "unsubscribe") {
     return ClientRequest{ClientRequest::Kind::kUnsubscribe, message.project(), "", 0};
   }
-  return ErrorMessage("unknown_type", absl::StrCat("unknown message type ", protocol::Quoted(message.type()),
-                                                  "; expected subscribe or unsubscribe"));
+  if (message.type() == "watch_projects") return ClientRequest{ClientRequest::Kind::kWatchProjects, "", "", 0};
+  if (message.type() == "unwatch_projects") return ClientRequest{ClientRequest::Kind::kUnwatchProjects, "", "", 0};
+  return ErrorMessage("unknown_type",
+                      absl::StrCat("unknown message type ", protocol::Quoted(message.type()),
+                                   "; expected subscribe, unsubscribe, watch_projects or unwatch_projects"));
 }
 
 }  // namespace nanokit::gateway

@@ -1,7 +1,8 @@
 #pragma once
 // What a dashboard asks in one text frame, parsed and checked without a
-// socket: a subscribe to a valid project (with where to resume from) or an
-// unsubscribe — or the error to answer with. WebSocketSession acts on it;
+// socket: a subscribe to a valid project (with where to resume from), an
+// unsubscribe, or following the list of projects — or the error to answer
+// with. WebSocketSession acts on it;
 // the fuzzer (fuzz/client_request_fuzz.cc) feeds it anything.
 
 #include <cstdint>
@@ -14,7 +15,7 @@
 namespace nanokit::gateway {
 
 struct ClientRequest {
-  enum class Kind { kSubscribe, kUnsubscribe };
+  enum class Kind { kSubscribe, kUnsubscribe, kWatchProjects, kUnwatchProjects };
   Kind kind;
   std::string project;
   // To resume a subscription; empty epoch asks for a snapshot.

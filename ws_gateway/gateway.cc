@@ -27,6 +27,9 @@ Gateway::Gateway(GatewayOptions options)
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     shards_.push_back(std::make_unique<net::io_context>(1));  // one thread runs it
   }
+  std::vector<net::io_context*> shards;
+  for (auto& shard : shards_) shards.push_back(shard.get());
+  directory_ = std::make_shared<DirectoryMirror>(&hub_, std::move(shards), options_.fanout);
 }
 
 Gateway::~Gateway() { Shutdown(); }
@@ -95,6 +98,7 @@ void Gateway::Shutdown() {
   }
   sessions.clear();
   for (auto& fanout : fanouts) fanout->Stop();
+  directory_->Stop();
   {
     absl::MutexLock lock(&mu_);
     auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sessions_.empty(); };

@@ -21,9 +21,10 @@
 #include "absl/time/time.h"
 #include "common/address.h"
 #include "common/clock.h"
-#include "common/token.h"
+#include "auth/access_control.h"
 #include "hub_client/hub_channel.h"
 #include "nanokit/bridge/v1/watch.pb.h"
+#include "ws_gateway/directory_mirror.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_fanout.h"
@@ -46,8 +47,8 @@ struct GatewayOptions {
   HubTls hub_tls;
   // Sent to the hub; empty sends none.
   std::string hub_token;
-  // Checks dashboards' tokens.
-  Authenticator auth = Authenticator::Disabled();
+  // Checks dashboards' tokens and says what each may see.
+  std::shared_ptr<auth::AccessControl> access = auth::AccessControl::Disabled();
   std::vector<std::string> allowed_origins;
   absl::Duration heartbeat_interval = absl::Seconds(5);
   // A connection that answers no ping within this time is closed.
@@ -98,6 +99,8 @@ class Gateway {
 
   // The fanout of a project, created (and watching) on first use.
   absl::StatusOr<std::shared_ptr<ProjectFanout>> Fanout(const std::string& project);
+  // The list of projects, for dashboards that follow it.
+  DirectoryMirror& directory() { return *directory_; }
   // True when the hub is reachable: every fanout's watch is up, or with no
   // fanout yet, the gRPC channel is ready.
   bool HubConnected();
@@ -111,6 +114,7 @@ class Gateway {
   std::vector<std::unique_ptr<boost::asio::io_context>> shards_;
   std::atomic<size_t> next_shard_{0};
   HubLink hub_;
+  std::shared_ptr<DirectoryMirror> directory_;
   std::unique_ptr<ServerTlsContext> tls_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;

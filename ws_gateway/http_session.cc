@@ -108,14 +108,14 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
     // Tells a dashboard whether it needs a token and, when it sent one in an
     // Authorization header, whether it is the right one (so a page can say
     // so instead of reconnecting forever). The token itself is never echoed.
-    const Authenticator& auth = gateway_->options().auth;
+    const auth::AccessControl& access = *gateway_->options().access;
     const absl::string_view authorization = Header(request, http::field::authorization);
     std::string body = absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false",
-                                    ",\"authRequired\":", auth.enabled() ? "true" : "false",
+                                    ",\"authRequired\":", access.enabled() ? "true" : "false",
                                     ",\"heartbeatIntervalMs\":",
                                     absl::ToInt64Milliseconds(gateway_->options().heartbeat_interval));
-    if (auth.enabled() && !authorization.empty()) {
-      absl::StrAppend(&body, ",\"authorized\":", auth.CheckBearer(authorization) ? "true" : "false");
+    if (access.enabled() && !authorization.empty()) {
+      absl::StrAppend(&body, ",\"authorized\":", access.AuthenticateBearer(authorization).ok() ? "true" : "false");
     }
     body += "}\n";
     Respond(http::status::ok, std::move(body), "application/json", keep_alive);
@@ -133,7 +133,7 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
   UpgradeRequest upgrade{Header(request, http::field::host), Header(request, http::field::origin),
                          Header(request, http::field::authorization),
                          Header(request, http::field::sec_websocket_protocol)};
-  UpgradeDecision decision = DecideUpgrade(upgrade, gateway_->options().auth, gateway_->options().allowed_origins);
+  UpgradeDecision decision = DecideUpgrade(upgrade, *gateway_->options().access, gateway_->options().allowed_origins);
   if (!decision.accepted()) {
     // Logs name the peer and the reason, never a header's value.
     beast::error_code ignored;
@@ -144,7 +144,8 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
     return;
   }
   beast::get_lowest_layer(stream_).expires_never();
-  std::make_shared<WebSocketSession<Stream>>(std::move(stream_), gateway_, id_, shard_, tls_)->Run(std::move(request));
+  std::make_shared<WebSocketSession<Stream>>(std::move(stream_), gateway_, id_, shard_, tls_)->Run(std::move(request),
+                                                                                             *std::move(decision.identity));
 }
 
 template <class Stream>

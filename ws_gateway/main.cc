@@ -24,6 +24,7 @@ namespace {
 int main(int argc, char** argv) {
   using namespace nanokit;
   std::string token_file = kDefaultTokenFile;
+  std::string credentials_file = auth::kDefaultCredentialsFile;
   bool insecure_no_auth = false;
   std::string static_dir;
   // The defaults are the options' own: --help prints them from there.
@@ -40,6 +41,9 @@ int main(int argc, char** argv) {
   flags.String("hub", &options.hub, "The hub's gRPC address, HOST:PORT.");
   RegisterHubTlsFlags(flags, &options.hub_tls);
   flags.String("token-file", &token_file, "File holding the shared token (for the hub and for dashboards).");
+  flags.String("credentials", &credentials_file,
+               "Scoped tokens (`nanokit token`) dashboards may present, read again every second; a missing file is "
+               "an empty one. Empty: the admin token only.");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept dashboards without a token. Never in production.");
   flags.StringList("allowed-origin", &options.allowed_origins,
                    "A browser Origin allowed besides the gateway's own, e.g. http://localhost:3000; * allows any.");
@@ -71,7 +75,9 @@ int main(int argc, char** argv) {
     auto token = LoadTokenFile(token_file);
     if (!token.ok()) Fail("--token-file: " + std::string(token.status().message()));
     options.hub_token = *token;
-    options.auth = Authenticator(*std::move(token));
+    auto access = auth::AccessControl::Create({.admin_token = *std::move(token), .credentials_file = credentials_file});
+    if (!access.ok()) Fail("--credentials: " + std::string(access.status().message()));
+    options.access = *std::move(access);
   }
   options.threads = static_cast<int>(threads);
 
@@ -94,7 +100,7 @@ int main(int argc, char** argv) {
   std::printf("nanokit-gateway listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
   log::Info("listening on ", bound.ToString(), options.tls_cert_file.empty() ? " (plain HTTP)" : " (HTTPS and WSS)",
-            ", hub ", options.hub, options.auth.enabled() ? " (token required)" : "");
+            ", hub ", options.hub, options.access->enabled() ? " (token required)" : "");
 
   int sig = WaitForStopSignal([&gateway, &options] {
     if (options.tls_cert_file.empty()) {

@@ -30,25 +30,34 @@ bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
   });
 }
 
-UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const Authenticator& auth,
+UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessControl& access,
                               const std::vector<std::string>& allowed_origins) {
   if (!IsOriginAllowed(request.origin, request.host, allowed_origins)) {
-    return {403, "origin not allowed: start the gateway with --allowed-origin for this dashboard"};
+    return {403, "origin not allowed: start the gateway with --allowed-origin for this dashboard", std::nullopt};
   }
   bool offers_protocol = false;
-  bool token_ok = !auth.enabled() || (!request.authorization.empty() && auth.CheckBearer(request.authorization));
+  std::optional<std::string> protocol_token;
   for (const std::string& protocol : SplitSubprotocols(request.subprotocols)) {
     if (protocol == kSubprotocol) offers_protocol = true;
-    if (!token_ok && absl::StartsWith(protocol, kBearerSubprotocolPrefix)) {
-      token_ok = auth.CheckToken(absl::string_view(protocol).substr(kBearerSubprotocolPrefix.size()));
+    if (!protocol_token && absl::StartsWith(protocol, kBearerSubprotocolPrefix)) {
+      protocol_token = protocol.substr(kBearerSubprotocolPrefix.size());
     }
   }
-  if (!token_ok) {
-    return {401, "missing or wrong token: send \"Authorization: Bearer <token>\" or offer the subprotocol "
-                 "\"nanokit.bearer.<token>\""};
+  // The header first; the subprotocol when there is none or it fails.
+  auto identity = access.AuthenticateBearer(request.authorization);
+  if (!identity.ok() && protocol_token) identity = access.Authenticate(*protocol_token);
+  if (!identity.ok()) {
+    return {401,
+            absl::StrCat(identity.status().message(),
+                         ": send \"Authorization: Bearer <token>\" or offer the subprotocol \"nanokit.bearer.<token>\""),
+            std::nullopt};
   }
-  if (!offers_protocol) return {400, "the subprotocol \"nanokit.v1\" is required"};
-  return {101, ""};
+  if (!identity->grant->MayView()) {
+    return {403, absl::StrCat("the token \"", identity->grant->subject(), "\" is a publisher's: it may not watch"),
+            std::nullopt};
+  }
+  if (!offers_protocol) return {400, "the subprotocol \"nanokit.v1\" is required", std::nullopt};
+  return {101, "", *std::move(identity)};
 }
 
 }  // namespace nanokit::gateway

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "common/token.h"
+#include "auth/access_control.h"
 
 namespace nanokit::gateway {
 
@@ -24,6 +24,8 @@ struct UpgradeRequest {
 struct UpgradeDecision {
   int http_status = 101;  // 101 to accept; else 400, 401 or 403
   std::string reason;     // for the response body; never holds a token
+  // Who opens it, when accepted.
+  std::optional<auth::Identity> identity;
   bool accepted() const { return http_status == 101; }
 };
 
@@ -34,7 +36,10 @@ std::vector<std::string> SplitSubprotocols(absl::string_view header);
 bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
                      const std::vector<std::string>& allowed_origins);
 
-UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const Authenticator& auth,
+// The token comes from the Authorization header or, for browsers (which
+// cannot set headers on a WebSocket), a "nanokit.bearer.<token>"
+// subprotocol. It must be one that may view: a publisher's is refused (403).
+UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessControl& access,
                               const std::vector<std::string>& allowed_origins);
 
 }  // namespace nanokit::gateway

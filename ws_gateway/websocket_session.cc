@@ -8,6 +8,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "auth/visible_projects.h"
 #include "common/log.h"
 #include "protocol/proto_time.h"
 #include "protocol/server_message.h"
@@ -22,6 +23,17 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace net = boost::asio;
 namespace v1 = nanokit::bridge::v1;
+
+namespace {
+
+// The same answer whether the project exists or not.
+v1::ServerMessage ForbiddenError(const std::string& project) {
+  v1::ServerMessage error = ErrorMessage("forbidden", "this connection's token may not view that project");
+  error.set_project(project);
+  return error;
+}
+
+}  // namespace
 
 template <class Stream>
 WebSocketSession<Stream>::WebSocketSession(Stream&& stream, Gateway* gateway, uint64_t id, size_t shard,
@@ -43,7 +55,8 @@ template <class Stream>
 WebSocketSession<Stream>::~WebSocketSession() = default;
 
 template <class Stream>
-void WebSocketSession<Stream>::Run(http::request<http::string_body> request) {
+void WebSocketSession<Stream>::Run(http::request<http::string_body> request, auth::Identity identity) {
+  identity_ = std::move(identity);
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
   timeouts.idle_timeout = absl::ToChronoNanoseconds(gateway_->options().idle_timeout);
@@ -67,8 +80,14 @@ void WebSocketSession<Stream>::OnAccept(beast::error_code ec) {
     closed_ = true;
     return;
   }
-  log::Info("conn=", id_, " WebSocket open from ", peer_);
+  log::Info("conn=", id_, " WebSocket open from ", peer_, " as ", identity_.grant->subject());
   gateway_->AddSession(this->shared_from_this());
+  grant_follower_ = gateway_->options().access->Follow(
+      identity_, [weak = this->weak_from_this(), executor = ws_.get_executor()](auth::GrantPtr grant) {
+        net::post(executor, [weak, grant = std::move(grant)]() mutable {
+          if (auto self = weak.lock()) self->OnGrantChange(std::move(grant));
+        });
+      });
   ArmHeartbeat();
   DoRead();
 }
@@ -123,12 +142,26 @@ void WebSocketSession<Stream>::HandleMessage(const std::string& text) {
     case ClientRequest::Kind::kUnsubscribe:
       Unsubscribe(client_request.project);
       break;
+    case ClientRequest::Kind::kWatchProjects:
+      if (watching_projects_) break;
+      watching_projects_ = true;
+      gateway_->directory().Follow(this->shared_from_this());
+      break;
+    case ClientRequest::Kind::kUnwatchProjects:
+      if (!watching_projects_) break;
+      watching_projects_ = false;
+      gateway_->directory().Unfollow(id_);
+      break;
   }
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::Subscribe(const ClientRequest& request) {
   const std::string& project = request.project;
+  if (!identity_.grant->MayView(project)) {
+    Reply(ForbiddenError(project));
+    return;
+  }
   if (!subscriptions_.contains(project) && subscriptions_.size() >= gateway_->options().max_subscriptions) {
     v1::ServerMessage error = ErrorMessage(
         "too_many_subscriptions", absl::StrCat("at most ", gateway_->options().max_subscriptions, " per connection"));
@@ -153,6 +186,38 @@ void WebSocketSession<Stream>::Unsubscribe(const std::string& project) {
   if (it == subscriptions_.end()) return;
   it->second->Unsubscribe(id_);
   subscriptions_.erase(it);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::OnGrantChange(auth::GrantPtr grant) {
+  if (closing_ || closed_) return;
+  if (grant == nullptr) {
+    log::Warn("conn=", id_, " token of ", identity_.grant->subject(), " was revoked or has expired; closing (4401)");
+    StartClose(static_cast<websocket::close_code>(kCloseTokenRevoked), "token revoked or expired");
+    return;
+  }
+  identity_.grant = std::move(grant);
+  std::vector<std::string> lost;
+  for (const auto& [project, fanout] : subscriptions_) {
+    if (!identity_.grant->MayView(project)) lost.push_back(project);
+  }
+  for (const std::string& project : lost) {
+    Unsubscribe(project);
+    Reply(ForbiddenError(project));
+  }
+  // A full list under the new grant replaces what the dashboard knew.
+  if (watching_projects_) gateway_->directory().Resync(id_);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::OnProjectList(std::shared_ptr<const v1::ProjectList> list) {
+  if (!watching_projects_ || closing_ || closed_) return;
+  auto visible = auth::VisibleProjects(*identity_.grant, *list);
+  if (!visible) return;
+  v1::ServerMessage message;
+  message.set_type("projects");
+  message.mutable_project_list()->Swap(&*visible);
+  Reply(message);
 }
 
 template <class Stream>
@@ -280,6 +345,9 @@ void WebSocketSession<Stream>::OnClosed() {
   heartbeat_timer_.cancel();
   for (auto& [project, fanout] : subscriptions_) fanout->Unsubscribe(id_);
   subscriptions_.clear();
+  if (watching_projects_) gateway_->directory().Unfollow(id_);
+  watching_projects_ = false;
+  grant_follower_.reset();
   queue_.Clear();
   gateway_->RemoveSession(id_);
   log::Info("conn=", id_, " closed");

@@ -20,7 +20,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
+#include "auth/access_control.h"
 #include "ws_gateway/client_request.h"
+#include "ws_gateway/directory_mirror.h"
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_fanout.h"
 #include "ws_gateway/stream.h"
@@ -31,10 +33,17 @@ namespace nanokit::gateway {
 
 class Gateway;
 
+// The close code for a connection whose token was revoked or expired while
+// it was open (docs/protocol.md, "Close codes"): sign in or get a new token.
+inline constexpr uint16_t kCloseTokenRevoked = 4401;
+
 // What the gateway holds of an open dashboard connection, whatever its
 // transport.
-class DashboardConnection : public Subscriber {
+class DashboardConnection : public Subscriber, public ProjectListFollower {
  public:
+  // One id and one shard for both roles.
+  uint64_t id() const override = 0;
+  size_t shard() const override = 0;
   // Thread-safe: closes the WebSocket with this code and reason.
   virtual void Close(boost::beast::websocket::close_code code, std::string reason) = 0;
 };
@@ -48,12 +57,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
                    std::shared_ptr<boost::asio::ssl::context> tls);
   ~WebSocketSession() override;
 
-  // Completes the upgrade of an already-checked request.
-  void Run(boost::beast::http::request<boost::beast::http::string_body> request);
+  // Completes the upgrade of an already-checked request, made by identity.
+  void Run(boost::beast::http::request<boost::beast::http::string_body> request, auth::Identity identity);
 
   uint64_t id() const override { return id_; }
   size_t shard() const override { return shard_; }
   void Deliver(const std::vector<OutboundFramePtr>& frames) override;
+  void OnProjectList(std::shared_ptr<const bridge::v1::ProjectList> list) override;
   void Close(boost::beast::websocket::close_code code, std::string reason) override;
 
  private:
@@ -63,6 +73,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   void HandleMessage(const std::string& text);
   void Subscribe(const ClientRequest& request);
   void Unsubscribe(const std::string& project);
+  // The token's grant changed (null: revoked or expired).
+  void OnGrantChange(auth::GrantPtr grant);
   void Reply(const bridge::v1::ServerMessage& message);
   // Starts the next write: the queue's next batch as one frame — a message
   // alone as itself, several as a "batch" written straight from the shared
@@ -96,6 +108,10 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   bool closing_ = false;
   bool closed_ = false;
   absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> subscriptions_;
+  // Who opened the connection, and what they may see now.
+  auth::Identity identity_;
+  std::unique_ptr<auth::GrantFollower> grant_follower_;
+  bool watching_projects_ = false;
 };
 
 extern template class WebSocketSession<TcpStream>;

@@ -23,7 +23,7 @@ class IngestServiceTest : public ::testing::Test {
   void SetUp() override {
     hub_ = std::make_unique<Hub>(HubOptions{}, std::make_unique<MemoryStore>());
     hub_->Start();
-    service_ = std::make_unique<IngestService>(hub_.get(), Authenticator::Disabled());
+    service_ = std::make_unique<IngestService>(hub_.get(), access_.get());
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(service_.get());
@@ -37,6 +37,8 @@ class IngestServiceTest : public ::testing::Test {
     server_->Shutdown();
     hub_->Stop();
   }
+
+  std::unique_ptr<auth::AccessControl> access_ = auth::AccessControl::Disabled();
 
   std::unique_ptr<Hub> hub_;
   std::unique_ptr<IngestService> service_;

@@ -5,16 +5,22 @@
 namespace nanokit::gateway {
 namespace {
 
-const Authenticator kAuth("tok");
+const auth::AccessControl& Access() {
+  static const auto* access = auth::AccessControl::Create({.admin_token = "tok"})->release();
+  return *access;
+}
 
 UpgradeDecision Decide(UpgradeRequest request, std::vector<std::string> allowed = {}) {
   if (request.host.empty()) request.host = "127.0.0.1:7701";
-  return DecideUpgrade(request, kAuth, allowed);
+  return DecideUpgrade(request, Access(), allowed);
 }
 
 TEST(UpgradePolicyTest, AcceptsTheTokenAsSubprotocolOrHeader) {
   EXPECT_TRUE(Decide({.subprotocols = "nanokit.v1, nanokit.bearer.tok"}).accepted());
   EXPECT_TRUE(Decide({.authorization = "Bearer tok", .subprotocols = "nanokit.v1"}).accepted());
+  // A wrong header does not hide a right subprotocol.
+  EXPECT_TRUE(Decide({.authorization = "Bearer nope", .subprotocols = "nanokit.v1, nanokit.bearer.tok"}).accepted());
+  EXPECT_TRUE(Decide({.subprotocols = "nanokit.v1, nanokit.bearer.tok"}).identity->grant->admin());
 }
 
 TEST(UpgradePolicyTest, MissingOrWrongTokenIs401) {
@@ -42,7 +48,8 @@ TEST(UpgradePolicyTest, TheProtocolIsRequired) {
 }
 
 TEST(UpgradePolicyTest, DisabledAuthNeedsNoToken) {
-  EXPECT_TRUE(DecideUpgrade({.host = "h", .subprotocols = "nanokit.v1"}, Authenticator::Disabled(), {}).accepted());
+  EXPECT_TRUE(DecideUpgrade({.host = "h", .subprotocols = "nanokit.v1"}, *auth::AccessControl::Disabled(), {})
+                  .accepted());
 }
 
 TEST(UpgradePolicyTest, SplitsSubprotocols) {

@@ -120,6 +120,20 @@ export interface WatchResponse {
 export interface GetSnapshotRequest {
   project?: string;
 }
+export interface ProjectSummary {
+  project?: string;
+  seq?: string;
+  coreConnected?: boolean;
+  coreChangedAt?: Timestamp;
+  lastChangeAt?: Timestamp;
+}
+export interface ProjectList {
+  full?: boolean;
+  projects?: ProjectSummary[];
+  removed?: string[];
+}
+export interface WatchProjectsRequest {
+}
 
 // ---- nanokit/bridge/v1/websocket.proto
 export interface Error {
@@ -139,6 +153,7 @@ export interface ServerMessage {
   snapshot?: ProjectSnapshot;
   heartbeat?: Heartbeat;
   error?: Error;
+  projectList?: ProjectList;
   messages?: ServerMessage[];
 }
 export interface ClientMessage {
