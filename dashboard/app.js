@@ -6,6 +6,9 @@
 //
 // The URL fragment carries the settings, and never reaches a server:
 //   #token=TOKEN&project=demo&project=other
+// Without a project in it, the page lists every project the token may see,
+// live (the "projects" messages), and opens one: the only one, or the most
+// recently active.
 
 import { ConnectionStatus, PROJECT_NAME, connect } from './client/index.js';
 
@@ -202,7 +205,8 @@ class ProjectPanel {
     if (!previous || previous.seq !== view.seq) this.seq.textContent = `seq ${view.seq}`;
     if (!previous || previous.reconcile !== view.reconcile) this.renderReconcile(view.reconcile);
     if (!previous || previous.resources !== view.resources) this.renderResources(view.resources, now);
-    if (!view.synced) this.empty.textContent = 'Waiting for the project\'s state…';
+    if (view.forbidden) this.empty.textContent = 'This page\'s token may not view this project.';
+    else if (!view.synced) this.empty.textContent = 'Waiting for the project\'s state…';
     else if (view.resources.size === 0) this.empty.textContent = 'No resources yet.';
     this.empty.hidden = view.synced && view.resources.size > 0;
     if (this.logs.resourceId !== null) {
@@ -291,6 +295,78 @@ class ProjectPanel {
   }
 }
 
+// The projects the token may see, when the link names none: name, whether
+// its core is connected (or since when not), and when it last changed. One
+// is open at a time.
+class ProjectListNav {
+  constructor(onOpen) {
+    this.onOpen = onOpen;
+    this.items = new Map(); // name -> { node, core, last, summary }
+    this.list = el('ul');
+    this.empty = el('p', { className: 'empty', textContent: 'Waiting for the list of projects…' });
+    this.node = el('nav', { className: 'project-list', 'aria-label': 'Projects' },
+      el('h2', { textContent: 'Projects' }), this.empty, this.list);
+    this.openName = null;
+  }
+
+  render(summaries, now) {
+    const seen = new Set();
+    summaries.forEach((summary, index) => {
+      seen.add(summary.project);
+      let item = this.items.get(summary.project);
+      if (!item) {
+        const core = el('span', { className: 'core' });
+        const last = el('span', { className: 'last' });
+        const button = el('button', { type: 'button' }, el('span', { className: 'name', textContent: summary.project }),
+          core, last);
+        button.addEventListener('click', () => this.onOpen(summary.project));
+        item = { node: el('li', {}, button), core, last, summary };
+        item.node.dataset.project = summary.project;
+        this.items.set(summary.project, item);
+      }
+      item.summary = summary;
+      if (this.list.children[index] !== item.node) this.list.insertBefore(item.node, this.list.children[index] ?? null);
+      this.renderItem(item, now);
+    });
+    for (const [name, item] of this.items) {
+      if (seen.has(name)) continue;
+      item.node.remove();
+      this.items.delete(name);
+    }
+    this.empty.hidden = summaries.length > 0;
+    this.empty.textContent = 'No project yet that this page\'s token may see. One appears here once its core publishes.';
+    this.setOpen(this.openName);
+  }
+
+  renderItem(item, now) {
+    const s = item.summary;
+    item.core.dataset.connected = String(s.coreConnected);
+    item.core.textContent = s.coreConnected ? 'core connected' : `core disconnected ${ago(s.coreChangedAt, now)}`.trim();
+    item.last.textContent = s.lastChangeAt ? `changed ${ago(s.lastChangeAt, now)}` : 'no change yet';
+  }
+
+  setOpen(name) {
+    this.openName = name;
+    for (const [project, item] of this.items) {
+      if (project === name) item.node.setAttribute('aria-current', 'true');
+      else item.node.removeAttribute('aria-current');
+    }
+  }
+
+  tick(now) {
+    for (const item of this.items.values()) this.renderItem(item, now);
+  }
+}
+
+// The most recently changed project of a list (the first if none changed).
+function mostRecentlyActive(summaries) {
+  let best = summaries[0];
+  for (const s of summaries) {
+    if ((Date.parse(s.lastChangeAt ?? '') || 0) > (Date.parse(best.lastChangeAt ?? '') || 0)) best = s;
+  }
+  return best?.project ?? null;
+}
+
 function readFragment() {
   const params = new URLSearchParams(location.hash.slice(1));
   return { token: params.get('token') ?? '', projects: params.getAll('project') };
@@ -318,7 +394,9 @@ async function gatewayHealth(token) {
 async function main() {
   const { token, projects: asked } = readFragment();
   const wanted = [...new Set(asked.filter((p) => PROJECT_NAME.test(p)))];
-  const projects = wanted.length > 0 ? wanted : ['demo'];
+  // No project in the link: find them (the link's project= narrows it).
+  const discover = asked.length === 0;
+  const projects = wanted;
   const skipped = asked.filter((p) => !PROJECT_NAME.test(p));
   const connectionNode = document.getElementById('connection');
   const banner = document.getElementById('banner');
@@ -350,15 +428,26 @@ async function main() {
 
   const url = new URL('ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const client = connect({ url: url.href, token, projects, heartbeatIntervalMs: health?.heartbeatIntervalMs });
+  const client = connect({ url: url.href, token, projects, heartbeatIntervalMs: health?.heartbeatIntervalMs,
+    watchProjects: discover });
   const panels = new Map();
   const main = document.getElementById('projects');
 
-  const removeProject = (name) => {
+  const closePanel = (name) => {
     client.unsubscribe(name);
     panels.get(name)?.node.remove();
     panels.delete(name);
-    writeFragment(token, client.projects());
+  };
+  let nav = null;
+  let closedByUser = false;
+  const removeProject = (name) => {
+    closePanel(name);
+    if (nav) {
+      closedByUser = true;
+      nav.setOpen(null);
+    } else {
+      writeFragment(token, client.projects());
+    }
   };
   const addPanel = (name) => {
     const panel = new ProjectPanel(name, removeProject);
@@ -367,6 +456,36 @@ async function main() {
     panel.render(client.project(name), Date.now());
   };
   for (const name of projects) addPanel(name);
+
+  // Discovery: the list, and one project open.
+  const openProject = (name) => {
+    for (const open of [...panels.keys()]) if (open !== name) closePanel(open);
+    if (!panels.has(name)) {
+      client.subscribe(name);
+      addPanel(name);
+    }
+    nav.setOpen(name);
+  };
+  const renderList = (now) => {
+    const list = client.projectList();
+    if (!list) return;
+    nav.render(list, now);
+    // A project the token may no longer see goes away.
+    for (const open of [...panels.keys()]) {
+      if (!list.some((s) => s.project === open)) {
+        closePanel(open);
+        nav.setOpen(null);
+      }
+    }
+    if (panels.size === 0 && !closedByUser && list.length > 0) openProject(mostRecentlyActive(list));
+  };
+  if (discover) {
+    nav = new ProjectListNav((name) => {
+      closedByUser = false;
+      openProject(name);
+    });
+    main.before(nav.node);
+  }
 
   if (skipped.length > 0) {
     main.prepend(el('p', { className: 'notice', textContent:
@@ -398,7 +517,10 @@ async function main() {
     }
     let message = '';
     let kind = 'error';
-    if (tokenRejected && c.status !== ConnectionStatus.LIVE) {
+    if (c.closeCode === 4401) {
+      message = 'This page\'s token was revoked or has expired: the gateway closed the connection. ' +
+        'Ask whoever runs the bridge for a new one.';
+    } else if (tokenRejected && c.status !== ConnectionStatus.LIVE) {
       message = 'The gateway no longer accepts this page\'s token (was it replaced?). ' +
         'Open the link that ./scripts/demo printed, with the current token.';
     } else if (c.status === ConnectionStatus.RECONNECTING || (c.status === ConnectionStatus.CONNECTING && c.retries > 0)) {
@@ -416,12 +538,15 @@ async function main() {
   // Draw at most once per frame, only what changed.
   const dirty = new Set();
   let connectionDirty = true;
+  let listDirty = false;
   let scheduled = false;
   const draw = () => {
     scheduled = false;
     const now = Date.now();
     if (connectionDirty) renderConnection();
     connectionDirty = false;
+    if (listDirty && nav) renderList(now);
+    listDirty = false;
     for (const name of dirty) panels.get(name)?.render(client.project(name), now);
     dirty.clear();
   };
@@ -447,9 +572,10 @@ async function main() {
     if (connection) probeToken();
     if (client.connection.status === ConnectionStatus.LIVE) tokenRejected = false;
   });
-  client.onChange(({ projects: changed, connection }) => {
+  client.onChange(({ projects: changed, connection, projectList }) => {
     for (const name of changed) dirty.add(name);
     connectionDirty ||= connection;
+    listDirty ||= projectList;
     if (!scheduled) {
       scheduled = true;
       requestAnimationFrame(draw);
@@ -459,6 +585,7 @@ async function main() {
   setInterval(() => {
     const now = Date.now();
     for (const panel of panels.values()) panel.tick(now);
+    nav?.tick(now);
   }, 1000);
   window.nanokit = client; // for the console (and the browser tests)
 }

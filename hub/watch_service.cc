@@ -62,18 +62,17 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   }
 
   void OnWriteDone(bool ok) override {
-    bool finish = false;
+    std::optional<grpc::Status> finish;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (!ok) closing_ = true;
-      finish = closing_ && !finished_;
-      if (finish) finished_ = true;
+      if (closing_ && !finished_) {
+        finished_ = true;
+        finish = end_status_.value_or(grpc::Status(grpc::StatusCode::CANCELLED, "watch ended"));
+      }
     }
-    if (finish) {
-      Finish(end_status_.value_or(grpc::Status(grpc::StatusCode::CANCELLED, "watch ended")));
-      return;
-    }
+    if (finish) return Finish(*finish);
     MaybeWrite();
   }
 

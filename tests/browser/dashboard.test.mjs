@@ -177,6 +177,50 @@ test('the demo core: several projects, badges, and "core disconnected since"', a
   }
 });
 
+test('a link without a project finds the viewer\'s projects live, and never one it may not see', async () => {
+  const viewer = await stack.createToken(['--name', 'browser-viewer', '--role', 'viewer',
+    '--project', 'found-a', '--project', 'found-b']);
+  const status = (id, st) => [{ statusUpdate: { resourceId: id, kind: 'service', status: st } }];
+  await stack.publish('found-a', status('web', 'HEALTHY'));
+  await stack.publish('found-secret', status('vault', 'HEALTHY'));
+  const { page, errors } = await openPage(`token=${viewer}`);
+  try {
+    // One project visible: it is shown open.
+    await page.locator('section[data-project="found-a"] tr[data-resource="web"]').waitFor();
+    await page.locator('nav.project-list li[data-project="found-a"][aria-current="true"]').waitFor();
+    assert.match(await page.locator('nav.project-list li[data-project="found-a"]').innerText(), /changed/);
+
+    // A project published after the page opened shows up, without a reload;
+    // one the viewer may not see never does.
+    const loads = [];
+    page.on('load', () => loads.push(Date.now()));
+    await stack.publish('found-b', status('api', 'DEPLOYING'));
+    await stack.publish('found-secret', status('vault', 'FAILED'));
+    await page.locator('nav.project-list li[data-project="found-b"]').waitFor({ timeout: 5000 });
+    await page.waitForTimeout(1500); // a list round later
+    assert.deepEqual(await page.locator('nav.project-list li').evaluateAll((items) => items.map((i) => i.dataset.project)),
+      ['found-a', 'found-b']);
+    assert.ok(!(await page.content()).includes('found-secret'), 'the forbidden project is named nowhere');
+    await page.locator('nav.project-list li[data-project="found-b"] button').click();
+    await page.locator('section[data-project="found-b"] tr[data-resource="api"][data-status="DEPLOYING"]').waitFor();
+    assert.equal(await page.locator('section.project').count(), 1, 'one project open at a time');
+    assert.deepEqual(loads, [], 'no reload');
+    await shot(page, '8-discovery');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+
+  // With several, the most recently active is the one open.
+  const again = await openPage(`token=${viewer}`);
+  try {
+    await again.page.locator('section[data-project="found-b"]').waitFor();
+    assert.equal(await again.page.locator('nav.project-list li').count(), 2);
+  } finally {
+    await again.page.close();
+  }
+});
+
 test('1000 resources and a flood of updates: rows are patched, not re-rendered', async () => {
   const resources = Array.from({ length: 1000 }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
   await stack.publish('big', resources.map((resourceId) => ({ statusUpdate: { resourceId, kind: 'service', status: 'PENDING' } })));

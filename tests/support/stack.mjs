@@ -118,6 +118,35 @@ export class Stack {
     });
   }
 
+  /**
+   * `nanokit token create ARGS` in the servers' folder (their default
+   * --credentials); resolves with the token once the gateway accepts it
+   * (it reads the file every second).
+   */
+  async createToken(args) {
+    const token = (await this.nanokitLocal(['token', 'create', ...args])).trim();
+    await waitFor('the gateway to know the new token', async () => {
+      const response = await fetch(`${this.httpUrl}healthz`, { headers: { Authorization: `Bearer ${token}` } });
+      return (await response.json()).authorized === true;
+    }, 5000, 100);
+    return token;
+  }
+
+  /** `nanokit token revoke NAME`. */
+  async revokeToken(name) {
+    await this.nanokitLocal(['token', 'revoke', name]);
+  }
+
+  // `nanokit ARGS` in the servers' folder, without the hub's flags.
+  async nanokitLocal(args) {
+    return new Promise((resolve, reject) => {
+      execFile(bin.nanokit, args, { cwd: this.dir }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`nanokit ${args.join(' ')}: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      });
+    });
+  }
+
   /** Publishes events (objects in the proto3 JSON of Event) and waits for the hub's acknowledgement. */
   async publish(project, events) {
     await this.nanokit(['publish', '--project', project], events.map((e) => JSON.stringify(e)).join('\n') + '\n');

@@ -22,6 +22,20 @@ const BEARER_PREFIX = 'nanokit.bearer.';
 const CHANGE_TYPES = new Set(['status_update', 'log_stream', 'reconcile_start', 'reconcile_end']);
 // Codes this client closes with: 4000 is its own (the gateway went silent).
 const CLOSE_SILENT = 4000;
+// The gateway closed because the token was revoked or expired: retrying
+// with it cannot succeed, so the client stops (docs/protocol.md).
+export const CLOSE_TOKEN_REVOKED = 4401;
+
+// One entry of the project list, as the client keeps it.
+function summaryFrom(m) {
+  return Object.freeze({
+    project: m.project,
+    seq: Number(m.seq ?? 0),
+    coreConnected: Boolean(m.coreConnected),
+    coreChangedAt: m.coreChangedAt ?? null,
+    lastChangeAt: m.lastChangeAt ?? null,
+  });
+}
 
 // "5s", "0.200s" (proto3 JSON of google.protobuf.Duration) -> milliseconds; 0 if absent.
 function parseDuration(text) {
@@ -68,6 +82,11 @@ export class NanokitClient {
       status: ConnectionStatus.CONNECTING, retries: 0, hubConnected: null, lastError: null, closeCode: 0, resyncs: 0,
     });
     this._digestChecks = 0;
+    // The projects this connection may see, by name; null until the gateway
+    // first lists them (only with watchProjects).
+    this._watchProjects = Boolean(options.watchProjects);
+    this._projectList = null;
+    this._projectListArray = null;
     this._heartbeatSeqs = new Map(); // project -> the seq its last heartbeat named
     for (const project of options.projects ?? []) {
       checkProjectName(project);
@@ -91,6 +110,36 @@ export class NanokitClient {
 
   /** The subscribed projects' names. */
   projects() { return [...this._views.keys()]; }
+
+  /**
+   * The projects this connection's token may see, sorted by name (frozen
+   * summaries: { project, seq, coreConnected, coreChangedAt, lastChangeAt }),
+   * live; null until the gateway first lists them. Only after
+   * watchProjects() (or the watchProjects option).
+   */
+  projectList() {
+    if (this._projectList && !this._projectListArray) {
+      this._projectListArray = Object.freeze([...this._projectList.values()]
+        .sort((a, b) => (a.project < b.project ? -1 : a.project > b.project ? 1 : 0)));
+    }
+    return this._projectListArray;
+  }
+
+  /** Follows the list of projects (sent again after every reconnect). */
+  watchProjects() {
+    if (this._watchProjects) return;
+    this._watchProjects = true;
+    this._send({ type: 'watch_projects' });
+  }
+
+  unwatchProjects() {
+    if (!this._watchProjects) return;
+    this._watchProjects = false;
+    this._projectList = null;
+    this._projectListArray = null;
+    this._send({ type: 'unwatch_projects' });
+    this._notify(new Set(), false, true);
+  }
 
   /**
    * Calls `listener({ projects, connection })` after each frame that changed
@@ -147,6 +196,7 @@ export class NanokitClient {
     ws.onopen = () => {
       if (ws !== this._ws) return;
       this._armSilenceTimer();
+      if (this._watchProjects) this._send({ type: 'watch_projects' });
       for (const project of this._views.keys()) this._sendSubscribe(project);
       this._notify(new Set(), this._updateLive());
     };
@@ -181,6 +231,14 @@ export class NanokitClient {
     const retries = this._connection.retries + 1;
     this._awaitingReply.clear();
     this._heartbeatSeqs.clear();
+    if (code === CLOSE_TOKEN_REVOKED) {
+      this._setConnection({
+        status: ConnectionStatus.CLOSED, closeCode: code,
+        lastError: Object.freeze({ code: 'token_revoked', message: reason || 'token revoked or expired' }),
+      });
+      this._notify(new Set(), true);
+      return;
+    }
     this._setConnection({
       // Before the first success it is still "connecting"; after, "reconnecting".
       status: this._everLive ? ConnectionStatus.RECONNECTING : ConnectionStatus.CONNECTING,
@@ -229,6 +287,7 @@ export class NanokitClient {
     }
     const changed = new Set();
     let connectionChanged = false;
+    this._listChanged = false;
     const messages = message.type === 'batch' ? (message.messages ?? []) : [message];
     // Consecutive changes of one project are applied together: one new view
     // per project per frame, however many messages the frame holds.
@@ -257,7 +316,9 @@ export class NanokitClient {
       connectionChanged = this._onControl(m, changed) || connectionChanged;
     }
     flush();
-    if (changed.size > 0 || connectionChanged) this._notify(changed, connectionChanged);
+    if (changed.size > 0 || connectionChanged || this._listChanged) {
+      this._notify(changed, connectionChanged, this._listChanged);
+    }
   }
 
   _onControl(m, changed) {
@@ -304,9 +365,24 @@ export class NanokitClient {
         }
         return connectionChanged;
       }
+      case 'projects': {
+        if (!this._watchProjects) return false;
+        const list = m.projectList ?? {};
+        if (list.full || !this._projectList) this._projectList = new Map();
+        for (const summary of list.projects ?? []) this._projectList.set(summary.project, summaryFrom(summary));
+        for (const name of list.removed ?? []) this._projectList.delete(name);
+        this._projectListArray = null;
+        this._listChanged = true;
+        return false;
+      }
       case 'error': {
         const error = m.error ?? { code: 'unknown' };
         this._report({ ...error, project: m.project });
+        if (error.code === 'forbidden' && this._views.has(m.project)) {
+          // This token may not view it: the view says so instead of waiting.
+          this._views.set(m.project, Object.freeze({ ...emptyProject(m.project), forbidden: true }));
+          changed.add(m.project);
+        }
         if (m.project && this._awaitingReply.delete(m.project)) return this._updateLive();
         return false;
       }
@@ -359,10 +435,10 @@ export class NanokitClient {
     this._connection = Object.freeze({ ...this._connection, ...patch });
   }
 
-  _notify(projects, connection) {
+  _notify(projects, connection, projectList = false) {
     for (const listener of [...this._listeners]) {
       try {
-        listener({ projects, connection });
+        listener({ projects, connection, projectList });
       } catch (err) {
         // A listener's bug must not stop the others or the client.
         setTimeout(() => { throw err; });

@@ -14,6 +14,8 @@ export declare const ConnectionStatus: {
   readonly CLOSED: 'closed';
 };
 export declare const PROTOCOL: 'nanokit.v1';
+/** The close code of a connection whose token was revoked or expired. */
+export declare const CLOSE_TOKEN_REVOKED: 4401;
 /** Project names the gateway accepts (1-128 of A-Z a-z 0-9 . _ -, the first a letter or digit); connect() and subscribe() throw a TypeError for others. */
 export declare const PROJECT_NAME: RegExp;
 /** The project name rule in words. */
@@ -66,6 +68,18 @@ export interface ProjectView {
   readonly coreChangedAt: Timestamp | null;
   /** False until the first snapshot arrives. */
   readonly synced: boolean;
+  /** Set when the gateway answered the subscribe with the error "forbidden". */
+  readonly forbidden?: true;
+}
+
+/** One project the connection may see (the "projects" message). */
+export interface ProjectSummaryView {
+  readonly project: string;
+  readonly seq: number;
+  readonly coreConnected: boolean;
+  readonly coreChangedAt: Timestamp | null;
+  /** When its state last changed (the hub's clock); null before any event. */
+  readonly lastChangeAt: Timestamp | null;
 }
 
 export interface ConnectionState {
@@ -75,7 +89,10 @@ export interface ConnectionState {
   /** Whether the gateway reaches the hub (from heartbeats); null until the first heartbeat. */
   readonly hubConnected: boolean | null;
   readonly lastError: (ProtocolError & { project?: string }) | null;
-  /** The last close code (1013: too slow, 1001: gateway stopping, 4000: silence). */
+  /**
+   * The last close code (1013: too slow, 1001: gateway stopping, 4000: silence,
+   * 4401: token revoked or expired — the client then stops, status "closed").
+   */
   readonly closeCode: number;
   /** Projects started over because their state digest differed from the gateway's at the same seq. */
   readonly resyncs: number;
@@ -87,6 +104,8 @@ export interface ConnectOptions {
   /** The gateway's token, offered as the subprotocol nanokit.bearer.<token>. */
   token?: string;
   projects?: string[];
+  /** Follow the list of projects the token may see (see projectList()). */
+  watchProjects?: boolean;
   /** A WebSocket constructor; default globalThis.WebSocket (in Node 20, pass the "ws" package's). */
   WebSocket?: unknown;
   /** Log lines kept per resource (default 500). */
@@ -106,6 +125,8 @@ export interface ConnectOptions {
 export interface ChangeNotice {
   readonly projects: ReadonlySet<string>;
   readonly connection: boolean;
+  /** Whether projectList() changed. */
+  readonly projectList: boolean;
 }
 
 export declare class NanokitClient {
@@ -115,6 +136,10 @@ export declare class NanokitClient {
   readonly digestChecks: number;
   project(name: string): ProjectView | undefined;
   projects(): string[];
+  /** The projects the token may see, sorted by name; null until listed (after watchProjects()). */
+  projectList(): readonly ProjectSummaryView[] | null;
+  watchProjects(): void;
+  unwatchProjects(): void;
   onChange(listener: (notice: ChangeNotice) => void): () => void;
   subscribe(project: string): void;
   unsubscribe(project: string): void;

@@ -2,7 +2,9 @@
 // protocol (docs/protocol.md). No dependencies; browsers and Node.js 20+
 // (pass { WebSocket } from the "ws" package in Node).
 
-export { NanokitClient, ConnectionStatus, PROTOCOL, connect } from './client.js';
+export {
+  CLOSE_TOKEN_REVOKED, NanokitClient, ConnectionStatus, PROTOCOL, connect,
+} from './client.js';
 export {
   PROJECT_NAME, PROJECT_NAME_RULE, RESOURCE_ID, isValidProjectName, isValidResourceId,
 } from './names.js';

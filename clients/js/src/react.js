@@ -29,6 +29,23 @@ export function useNanokitProject(client, project) {
   return { project: view, connection };
 }
 
+const NO_LIST = null;
+
+/**
+ * The projects `client`'s token may see (sorted summaries, live; null until
+ * the gateway lists them) and the connection state. Follows the list while
+ * mounted. A component re-renders when the list changes, not per event.
+ */
+export function useNanokitProjectList(client) {
+  const subscribe = useCallback((onStoreChange) => (client ? client.onChange(onStoreChange) : () => {}), [client]);
+  useEffect(() => {
+    if (client) client.watchProjects();
+  }, [client]);
+  const list = useSyncExternalStore(subscribe, () => client?.projectList() ?? NO_LIST, () => NO_LIST);
+  const connection = useSyncExternalStore(subscribe, () => client?.connection ?? NOT_CONNECTED, () => NOT_CONNECTED);
+  return { projects: list, connection };
+}
+
 /**
  * A client owned by the calling component: connected after mount (so never
  * during server rendering), closed on unmount; a changed url or token

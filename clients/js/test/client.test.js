@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { ConnectionStatus, connect, projectFromSnapshot, stateDigest } from '../src/index.js';
-import { Stack, waitFor } from '../../../tests/support/stack.mjs';
+import { Stack, sleep, waitFor } from '../../../tests/support/stack.mjs';
 import { TcpProxy } from '../../../tests/support/tcp_proxy.mjs';
 
 const HEARTBEAT_MS = 200; // the Stack runs the gateway with --heartbeat-interval 200ms
@@ -263,4 +263,52 @@ test('a bad token never connects, and says why it keeps retrying', async () => {
     client.close();
   }
   assert.equal(client.connection.status, ConnectionStatus.CLOSED);
+});
+
+test('projectList follows the projects the token may see, live, and never names another', async () => {
+  const viewer = await stack.createToken(['--name', 'js-list-viewer', '--role', 'viewer', '--project', 'list-mine']);
+  await stack.publish('list-mine', [{ statusUpdate: { resourceId: 'web', status: 'HEALTHY' } }]);
+  await stack.publish('list-hidden', [{ statusUpdate: { resourceId: 'web', status: 'HEALTHY' } }]);
+  const seen = [];
+  const narrow = connect({ url: stack.wsUrl, token: viewer, WebSocket: tappedWebSocket(seen), watchProjects: true,
+    heartbeatIntervalMs: HEARTBEAT_MS });
+  const wide = open(stack.wsUrl, [], [], { watchProjects: true });
+  const names = (client) => (client.projectList() ?? []).map((p) => p.project);
+  try {
+    await waitFor('the viewer\'s list', () => narrow.projectList() !== null);
+    assert.deepEqual(names(narrow), ['list-mine']);
+    assert.equal(narrow.projectList()[0].seq, 1);
+    assert.ok(narrow.projectList()[0].lastChangeAt, 'last change is told');
+    await waitFor('the admin\'s list', () => names(wide).includes('list-hidden'));
+
+    await stack.publish('list-later', [{ statusUpdate: { resourceId: 'web', status: 'HEALTHY' } }]);
+    await waitFor('a project published later shows up', () => names(wide).includes('list-later'));
+    await sleep(1500); // the next change round reached the viewer too
+    assert.deepEqual(names(narrow), ['list-mine']);
+
+    narrow.subscribe('list-hidden');
+    await waitFor('forbidden', () => narrow.project('list-hidden').forbidden === true);
+    assert.equal(narrow.connection.lastError.code, 'forbidden');
+    assert.equal(narrow.connection.status, ConnectionStatus.LIVE, 'the connection stays');
+  } finally {
+    narrow.close();
+    wide.close();
+  }
+});
+
+test('a revoked token closes the connection with 4401 and the client stops', async () => {
+  const viewer = await stack.createToken(['--name', 'js-revoked', '--role', 'viewer', '--all-projects']);
+  const client = connect({ url: stack.wsUrl, token: viewer, projects: ['revoked'], WebSocket,
+    heartbeatIntervalMs: HEARTBEAT_MS, initialDelayMs: 20 });
+  try {
+    await waitFor('live', () => client.connection.status === ConnectionStatus.LIVE);
+    await stack.revokeToken('js-revoked');
+    await waitFor('closed by the gateway', () => client.connection.status === ConnectionStatus.CLOSED, 5000);
+    assert.equal(client.connection.closeCode, 4401);
+    assert.equal(client.connection.lastError.code, 'token_revoked');
+    await sleep(300);
+    assert.equal(client.connection.retries, 0, 'no retry with a revoked token');
+  } finally {
+    client.close();
+  }
 });
