@@ -53,7 +53,8 @@ class VectorsTest(unittest.TestCase):
                 # Compact JSON, as on the wire.
                 self.assertEqual(json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False), text)
         self.assertTrue({"subscribe", "unsubscribe", "snapshot", "resumed", "status_update", "log_stream",
-                         "reconcile_start", "reconcile_end", "heartbeat", "batch", "error"} <= types)
+                         "reconcile_start", "reconcile_end", "heartbeat", "batch", "error", "projects", "watch_projects",
+                         "unwatch_projects"} <= types)
 
     def test_state_digests_are_the_reference_ones(self):
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
