@@ -1,15 +1,12 @@
 #include "hub/watch_service.h"
 
-#include <deque>
-
-#include <optional>
-
 #include "absl/strings/str_cat.h"
 #include "auth/visible_projects.h"
 #include "common/log.h"
-#include "protocol/names.h"
+#include "hub/queued_write_reactor.h"
 #include "hub/rpc_auth.h"
 #include "hub/rpc_status.h"
+#include "protocol/names.h"
 
 namespace nanokit::hub {
 
@@ -18,9 +15,9 @@ namespace v1 = nanokit::bridge::v1;
 namespace {
 
 // One watcher of one project. The project pushes shared responses into a
-// bounded queue; one write is in flight at a time, the next one started from
-// OnWriteDone.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, public WatchSink {
+// bounded queue (QueuedWriteReactor); one that falls behind is resynced
+// with a snapshot.
+class WatchReactor final : public QueuedWriteReactor<v1::WatchResponse>, public WatchSink {
  public:
   WatchReactor(std::shared_ptr<Project> project, const v1::WatchRequest& request, uint64_t id,
                size_t max_queue, auth::AccessControl* access, const auth::Identity& identity)
@@ -40,52 +37,11 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   }
 
   bool Deliver(std::shared_ptr<const v1::WatchResponse> response) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return true;
-      if (queue_.size() >= max_queue_) return false;
-      queue_.push_back(std::move(response));
-    }
-    MaybeWrite();
-    return true;
+    return Queue(std::move(response), max_queue_);
   }
 
   void Resync(std::shared_ptr<const v1::WatchResponse> snapshot) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return;
-      if (!queue_.empty()) log::Warn("watch stream=", id_, " fell behind; resyncing with a snapshot");
-      queue_.clear();
-      queue_.push_back(std::move(snapshot));
-    }
-    MaybeWrite();
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::optional<grpc::Status> finish;
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-      if (!ok) closing_ = true;
-      if (closing_ && !finished_) {
-        finished_ = true;
-        finish = end_status_.value_or(grpc::Status(grpc::StatusCode::CANCELLED, "watch ended"));
-      }
-    }
-    if (finish) return Finish(*finish);
-    MaybeWrite();
-  }
-
-  void OnCancel() override {
-    bool finish = false;
-    {
-      absl::MutexLock lock(&mu_);
-      closing_ = true;
-      queue_.clear();
-      finish = !writing_ && !finished_;
-      if (finish) finished_ = true;
-    }
-    if (finish) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "watch cancelled"));
+    if (Replace(std::move(snapshot))) log::Warn("watch stream=", id_, " fell behind; resyncing with a snapshot");
   }
 
   void OnDone() override {
@@ -97,51 +53,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchResponse>, p
   }
 
  private:
-  // Ends the stream with this status once the write in flight is done.
-  void End(grpc::Status status) {
-    bool finish = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return;
-      closing_ = true;
-      queue_.clear();
-      end_status_ = status;
-      finish = !writing_ && !finished_;
-      if (finish) finished_ = true;
-    }
-    if (finish) Finish(status);
-  }
-
-  void MaybeWrite() {
-    const v1::WatchResponse* next = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      if (writing_ || closing_ || queue_.empty()) return;
-      in_flight_ = std::move(queue_.front());
-      queue_.pop_front();
-      writing_ = true;
-      next = in_flight_.get();
-    }
-    StartWrite(next);
-  }
-
   const std::shared_ptr<Project> project_;
   const uint64_t id_;
   const size_t max_queue_;
   std::unique_ptr<auth::GrantFollower> follower_;
-
-  absl::Mutex mu_;
-  std::deque<std::shared_ptr<const v1::WatchResponse>> queue_ ABSL_GUARDED_BY(mu_);
-  std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
-  // Kept alive until the write completes (and until OnDone after that).
-  std::shared_ptr<const v1::WatchResponse> in_flight_;
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // One watcher of the project list, filtered to what its token may see.
-class ProjectListReactor final : public grpc::ServerWriteReactor<v1::ProjectList>, public ProjectListSink {
+class ProjectListReactor final : public QueuedWriteReactor<v1::ProjectList>, public ProjectListSink {
  public:
   static constexpr size_t kMaxQueue = 64;
 
@@ -156,7 +75,7 @@ class ProjectListReactor final : public grpc::ServerWriteReactor<v1::ProjectList
         return;
       }
       {
-        absl::MutexLock lock(&mu_);
+        absl::MutexLock lock(&grant_mu_);
         grant_ = std::move(grant);
       }
       // A full list under the new grant replaces what the watcher knew.
@@ -165,44 +84,11 @@ class ProjectListReactor final : public grpc::ServerWriteReactor<v1::ProjectList
   }
 
   bool Deliver(std::shared_ptr<const v1::ProjectList> change) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return true;
-      if (queue_.size() >= kMaxQueue) return false;
-      auto visible = VisibleLocked(std::move(change));
-      if (visible == nullptr) return true;
-      queue_.push_back(std::move(visible));
-    }
-    MaybeWrite();
-    return true;
+    auto visible = Visible(std::move(change));
+    return visible == nullptr || Queue(std::move(visible), kMaxQueue);
   }
 
-  void Resync(std::shared_ptr<const v1::ProjectList> full) override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return;
-      queue_.clear();
-      queue_.push_back(VisibleLocked(std::move(full)));
-    }
-    MaybeWrite();
-  }
-
-  void OnWriteDone(bool ok) override {
-    std::optional<grpc::Status> finish;
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-      if (!ok) closing_ = true;
-      if (closing_ && !finished_) {
-        finished_ = true;
-        finish = end_status_.value_or(grpc::Status(grpc::StatusCode::CANCELLED, "project list ended"));
-      }
-    }
-    if (finish) return Finish(*finish);
-    MaybeWrite();
-  }
-
-  void OnCancel() override { End(grpc::Status(grpc::StatusCode::CANCELLED, "project list cancelled")); }
+  void Resync(std::shared_ptr<const v1::ProjectList> full) override { Replace(Visible(std::move(full))); }
 
   void OnDone() override {
     follower_.reset();
@@ -212,55 +98,21 @@ class ProjectListReactor final : public grpc::ServerWriteReactor<v1::ProjectList
   }
 
  private:
-  // What of a list this watcher may see; null for a change it may see
-  // nothing of. Never names a project the grant does not cover.
-  std::shared_ptr<const v1::ProjectList> VisibleLocked(std::shared_ptr<const v1::ProjectList> list)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // What of a list this watcher may see (auth/visible_projects.h); null
+  // for a change it may see nothing of.
+  std::shared_ptr<const v1::ProjectList> Visible(std::shared_ptr<const v1::ProjectList> list) {
+    absl::MutexLock lock(&grant_mu_);
     if (grant_->admin()) return list;  // the gateway's: shared, not copied
     auto visible = auth::VisibleProjects(*grant_, *list);
     if (!visible) return nullptr;
     return std::make_shared<const v1::ProjectList>(*std::move(visible));
   }
 
-  void End(grpc::Status status) {
-    bool finish = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (closing_) return;
-      closing_ = true;
-      queue_.clear();
-      end_status_ = status;
-      finish = !writing_ && !finished_;
-      if (finish) finished_ = true;
-    }
-    if (finish) Finish(status);
-  }
-
-  void MaybeWrite() {
-    const v1::ProjectList* next = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      if (writing_ || closing_ || queue_.empty()) return;
-      in_flight_ = std::move(queue_.front());
-      queue_.pop_front();
-      writing_ = true;
-      next = in_flight_.get();
-    }
-    StartWrite(next);
-  }
-
   Hub* const hub_;
   const uint64_t id_;
   std::unique_ptr<auth::GrantFollower> follower_;
-
-  absl::Mutex mu_;
-  auth::GrantPtr grant_ ABSL_GUARDED_BY(mu_);
-  std::deque<std::shared_ptr<const v1::ProjectList>> queue_ ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<const v1::ProjectList> in_flight_;
-  std::optional<grpc::Status> end_status_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex grant_mu_;
+  auth::GrantPtr grant_ ABSL_GUARDED_BY(grant_mu_);
 };
 
 // What a viewer (or admin) token may view; the same refusal whether the
