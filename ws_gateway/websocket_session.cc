@@ -56,7 +56,6 @@ WebSocketSession<Stream>::~WebSocketSession() = default;
 
 template <class Stream>
 void WebSocketSession<Stream>::Run(http::request<http::string_body> request, auth::Identity identity) {
-  identity_ = std::move(identity);
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
   timeouts.idle_timeout = absl::ToChronoNanoseconds(gateway_->options().idle_timeout);
@@ -68,22 +67,28 @@ void WebSocketSession<Stream>::Run(http::request<http::string_body> request, aut
   }));
   ws_.read_message_max(gateway_->options().max_message_bytes);
   ws_.auto_fragment(false);
-  net::dispatch(ws_.get_executor(), [self = this->shared_from_this(), request = std::move(request)]() mutable {
-    self->ws_.async_accept(request, [self](beast::error_code ec) { self->OnAccept(ec); });
+  // The identity rides with the handshake: once open, the connection keeps
+  // only its grant (an idle connection's every byte counts).
+  net::dispatch(ws_.get_executor(), [self = this->shared_from_this(), request = std::move(request),
+                                     identity = std::move(identity)]() mutable {
+    self->ws_.async_accept(request, [self, identity = std::move(identity)](beast::error_code ec) mutable {
+      self->OnAccept(ec, std::move(identity));
+    });
   });
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::OnAccept(beast::error_code ec) {
+void WebSocketSession<Stream>::OnAccept(beast::error_code ec, auth::Identity identity) {
   if (ec) {
     log::Warn("conn=", id_, " WebSocket handshake failed: ", ec.message());
     closed_ = true;
     return;
   }
-  log::Info("conn=", id_, " WebSocket open from ", peer_, " as ", identity_.grant->subject());
+  grant_ = identity.grant;
+  log::Info("conn=", id_, " WebSocket open from ", peer_, " as ", grant_->subject());
   gateway_->AddSession(this->shared_from_this());
   grant_follower_ = gateway_->options().access->Follow(
-      identity_, [weak = this->weak_from_this(), executor = ws_.get_executor()](auth::GrantPtr grant) {
+      identity, [weak = this->weak_from_this(), executor = ws_.get_executor()](auth::GrantPtr grant) {
         net::post(executor, [weak, grant = std::move(grant)]() mutable {
           if (auto self = weak.lock()) self->OnGrantChange(std::move(grant));
         });
@@ -158,7 +163,7 @@ void WebSocketSession<Stream>::HandleMessage(const std::string& text) {
 template <class Stream>
 void WebSocketSession<Stream>::Subscribe(const ClientRequest& request) {
   const std::string& project = request.project;
-  if (!identity_.grant->MayView(project)) {
+  if (!grant_->MayView(project)) {
     Reply(ForbiddenError(project));
     return;
   }
@@ -192,14 +197,14 @@ template <class Stream>
 void WebSocketSession<Stream>::OnGrantChange(auth::GrantPtr grant) {
   if (closing_ || closed_) return;
   if (grant == nullptr) {
-    log::Warn("conn=", id_, " token of ", identity_.grant->subject(), " was revoked or has expired; closing (4401)");
+    log::Warn("conn=", id_, " token of ", grant_->subject(), " was revoked or has expired; closing (4401)");
     StartClose(static_cast<websocket::close_code>(kCloseTokenRevoked), "token revoked or expired");
     return;
   }
-  identity_.grant = std::move(grant);
+  grant_ = std::move(grant);
   std::vector<std::string> lost;
   for (const auto& [project, fanout] : subscriptions_) {
-    if (!identity_.grant->MayView(project)) lost.push_back(project);
+    if (!grant_->MayView(project)) lost.push_back(project);
   }
   for (const std::string& project : lost) {
     Unsubscribe(project);
@@ -212,7 +217,7 @@ void WebSocketSession<Stream>::OnGrantChange(auth::GrantPtr grant) {
 template <class Stream>
 void WebSocketSession<Stream>::OnProjectList(std::shared_ptr<const v1::ProjectList> list) {
   if (!watching_projects_ || closing_ || closed_) return;
-  auto visible = auth::VisibleProjects(*identity_.grant, *list);
+  auto visible = auth::VisibleProjects(*grant_, *list);
   if (!visible) return;
   v1::ServerMessage message;
   message.set_type("projects");

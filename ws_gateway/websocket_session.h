@@ -67,7 +67,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   void Close(boost::beast::websocket::close_code code, std::string reason) override;
 
  private:
-  void OnAccept(boost::beast::error_code ec);
+  void OnAccept(boost::beast::error_code ec, auth::Identity identity);
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleMessage(const std::string& text);
@@ -107,11 +107,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   bool writing_ = false;
   bool closing_ = false;
   bool closed_ = false;
-  absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> subscriptions_;
-  // Who opened the connection, and what they may see now.
-  auth::Identity identity_;
-  std::unique_ptr<auth::GrantFollower> grant_follower_;
   bool watching_projects_ = false;
+  absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> subscriptions_;
+  // What the connection's token may see now, and how it learns of changes.
+  auth::GrantPtr grant_;
+  std::unique_ptr<auth::GrantFollower> grant_follower_;
 };
 
 extern template class WebSocketSession<TcpStream>;
