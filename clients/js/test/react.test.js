@@ -1,4 +1,4 @@
-// useNanokitProject in a real React tree (react-dom on happy-dom's DOM)
+// useNanokitProject and useNanokitProjectList in a real React tree (react-dom on happy-dom's DOM)
 // against the real gateway: it renders the hub's state, re-renders when it
 // changes, and a flood of messages costs a few renders, not one per message.
 import { after, before, test } from 'node:test';
@@ -17,7 +17,7 @@ globalThis.IS_REACT_ACT_ENVIRONMENT = false; // updates come from the network, n
 const React = await import('react');
 const { createRoot } = await import('react-dom/client');
 const { connect } = await import('../src/index.js');
-const { useNanokitProject } = await import('../src/react.js');
+const { useNanokitProject, useNanokitProjectList } = await import('../src/react.js');
 const h = React.createElement;
 
 let stack;
@@ -57,6 +57,28 @@ test('useNanokitProject renders the project and follows it; a flood of messages 
 
     root.unmount();
     await waitFor('unsubscribed on unmount', () => client.projects().length === 0);
+  } finally {
+    client.close();
+  }
+});
+
+test('useNanokitProjectList renders the projects the token may see and follows new ones', async () => {
+  await stack.publish('hook-list-a', [{ statusUpdate: { resourceId: 'web', status: 'HEALTHY' } }]);
+  const client = connect({ url: stack.wsUrl, token: stack.token, WebSocket, heartbeatIntervalMs: 200 });
+  function Projects() {
+    const { projects } = useNanokitProjectList(client);
+    if (projects === null) return h('p', null, 'loading');
+    return h('ul', null, projects.map((p) => h('li', { key: p.project }, `${p.project}@${p.seq}`)));
+  }
+  const container = document.createElement('div');
+  document.body.appendChild(container);
+  const root = createRoot(container);
+  try {
+    root.render(h(Projects));
+    await waitFor('the list rendered', () => container.textContent.includes('hook-list-a@1'));
+    await stack.publish('hook-list-b', [{ statusUpdate: { resourceId: 'web', status: 'HEALTHY' } }]);
+    await waitFor('a new project rendered', () => container.textContent.includes('hook-list-b@1'), 5000);
+    root.unmount();
   } finally {
     client.close();
   }
