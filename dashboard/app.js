@@ -466,17 +466,21 @@ async function main() {
     }
     nav.setOpen(name);
   };
+  let listed = new Set();
   const renderList = (now) => {
     const list = client.projectList();
     if (!list) return;
     nav.render(list, now);
-    // A project the token may no longer see goes away.
+    // A project the token may no longer see goes away (one opened by name
+    // and not listed yet stays).
+    const nowListed = new Set(list.map((s) => s.project));
     for (const open of [...panels.keys()]) {
-      if (!list.some((s) => s.project === open)) {
+      if (listed.has(open) && !nowListed.has(open)) {
         closePanel(open);
         nav.setOpen(null);
       }
     }
+    listed = nowListed;
     if (panels.size === 0 && !closedByUser && list.length > 0) openProject(mostRecentlyActive(list));
   };
   if (discover) {
@@ -498,6 +502,12 @@ async function main() {
     const name = form.elements.project.value.trim();
     form.reset();
     if (!name || panels.has(name)) return;
+    if (nav) {
+      // Discovery shows one project at a time: this one, listed or not.
+      closedByUser = false;
+      openProject(name);
+      return;
+    }
     client.subscribe(name);
     addPanel(name);
     writeFragment(token, client.projects());
