@@ -15,6 +15,12 @@ std::shared_ptr<const Grant> Grant::Admin() {
   return admin;
 }
 
+std::shared_ptr<const Grant> Grant::Admin(std::string subject) {
+  std::shared_ptr<Grant> grant(new Grant(*Admin()));
+  grant->subject_ = std::move(subject);
+  return grant;
+}
+
 std::shared_ptr<const Grant> Grant::For(const Credential& credential) {
   std::shared_ptr<Grant> grant(new Grant());
   grant->subject_ = credential.name;
@@ -22,6 +28,16 @@ std::shared_ptr<const Grant> Grant::For(const Credential& credential) {
   grant->all_projects_ = credential.all_projects;
   grant->projects_ = credential.projects;
   grant->expires_ = credential.expires;
+  return grant;
+}
+
+std::shared_ptr<const Grant> Grant::Viewer(std::string subject, std::vector<std::string> projects) {
+  std::shared_ptr<Grant> grant(new Grant());
+  grant->subject_ = std::move(subject);
+  grant->role_ = Role::kViewer;
+  std::sort(projects.begin(), projects.end());
+  projects.erase(std::unique(projects.begin(), projects.end()), projects.end());
+  grant->projects_ = std::move(projects);
   return grant;
 }
 

@@ -17,7 +17,12 @@ class Grant {
  public:
   // Every operation on every project: the admin token, or --insecure-no-auth.
   static std::shared_ptr<const Grant> Admin();
+  // The same for a signed-in person an access map makes admin.
+  static std::shared_ptr<const Grant> Admin(std::string subject);
   static std::shared_ptr<const Grant> For(const Credential& credential);
+  // A signed-in person who may view these projects (an access map's
+  // outcome); an empty list views nothing.
+  static std::shared_ptr<const Grant> Viewer(std::string subject, std::vector<std::string> projects);
 
   // Who this is, safe to log: "admin" or the credential's name.
   const std::string& subject() const { return subject_; }
