@@ -50,6 +50,8 @@ absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::string& n
   pki.server_key = prefix + "-server-key.pem";
   pki.client_cert = prefix + "-client.pem";
   pki.client_key = prefix + "-client-key.pem";
+  pki.wrong_name_cert = prefix + "-wrong-name.pem";
+  pki.wrong_name_key = prefix + "-wrong-name-key.pem";
   if (auto s = OpenSsl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
                         ca_key, "-out", pki.ca_cert, "-days", "1", "-subj",
                         "/CN=nanokit test CA " + name, "-addext", "basicConstraints=critical,CA:TRUE",
@@ -65,6 +67,12 @@ absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::string& n
   }
   if (auto s = Issue(pki.ca_cert, ca_key, prefix + "-client", "/CN=nanokit test client",
                      "extendedKeyUsage=clientAuth\n", pki.client_cert, pki.client_key);
+      !s.ok()) {
+    return s;
+  }
+  if (auto s = Issue(pki.ca_cert, ca_key, prefix + "-wrong-name", "/CN=idp.example",
+                     "subjectAltName=DNS:idp.example\nextendedKeyUsage=serverAuth\n", pki.wrong_name_cert,
+                     pki.wrong_name_key);
       !s.ok()) {
     return s;
   }

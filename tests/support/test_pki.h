@@ -19,10 +19,15 @@ struct TestPki {
   std::string server_key;
   std::string client_cert;
   std::string client_key;
+  // A server certificate of the same CA for idp.example only: right
+  // chain, wrong name for a client dialling 127.0.0.1.
+  std::string wrong_name_cert;
+  std::string wrong_name_key;
 };
 
 // Writes DIR/NAME-ca.pem, DIR/NAME-server.pem, DIR/NAME-server-key.pem,
-// DIR/NAME-client.pem and DIR/NAME-client-key.pem (EC P-256, valid a day).
+// DIR/NAME-client.pem and DIR/NAME-client-key.pem, DIR/NAME-wrong-name.pem
+// and its key (EC P-256, valid a day).
 // Two calls with different names make two unrelated CAs.
 absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::string& name);
 
