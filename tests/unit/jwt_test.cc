@@ -14,78 +14,19 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "tests/support/test_jwt.h"
 
 namespace nanokit::auth {
 namespace {
 
-std::string B64(absl::string_view bytes) {
-  std::string out;
-  absl::WebSafeBase64Escape(bytes, &out);
-  return out;
-}
-
-std::string Bn(EVP_PKEY* key, const char* name) {
-  BIGNUM* bn = nullptr;
-  EVP_PKEY_get_bn_param(key, name, &bn);
-  std::string out(static_cast<size_t>(BN_num_bytes(bn)), '\0');
-  BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-  BN_free(bn);
-  return out;
-}
-
-// A provider's signing key and its JWK.
-struct TestKey {
-  std::string kid;
-  std::string alg;
-  EVP_PKEY* pkey = nullptr;
-
-  std::string Jwk() const {
-    if (alg == "RS256") {
-      return absl::StrCat(R"({"kty":"RSA","use":"sig","alg":"RS256","kid":")", kid, R"(","n":")",
-                          B64(Bn(pkey, OSSL_PKEY_PARAM_RSA_N)), R"(","e":")", B64(Bn(pkey, OSSL_PKEY_PARAM_RSA_E)),
-                          R"("})");
-    }
-    unsigned char point[65];
-    size_t size = 0;
-    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &size);
-    const std::string raw(reinterpret_cast<char*>(point), size);
-    return absl::StrCat(R"({"kty":"EC","crv":"P-256","kid":")", kid, R"(","x":")", B64(raw.substr(1, 32)),
-                        R"(","y":")", B64(raw.substr(33, 32)), R"("})");
-  }
-
-  std::string Sign(absl::string_view data) const {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    size_t size = 0;
-    EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, pkey);
-    EVP_DigestSign(ctx, nullptr, &size, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-    std::string sig(size, '\0');
-    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &size,
-                   reinterpret_cast<const unsigned char*>(data.data()), data.size());
-    sig.resize(size);
-    EVP_MD_CTX_free(ctx);
-    if (alg == "RS256") return sig;
-    // DER to JOSE's r || s.
-    const unsigned char* p = reinterpret_cast<const unsigned char*>(sig.data());
-    ECDSA_SIG* ecdsa = d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig.size()));
-    std::string raw(64, '\0');
-    BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa), reinterpret_cast<unsigned char*>(raw.data()), 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa), reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
-    ECDSA_SIG_free(ecdsa);
-    return raw;
-  }
-
-  std::string Token(const std::string& payload, std::string header = "") const {
-    if (header.empty()) header = absl::StrCat(R"({"alg":")", alg, R"(","kid":")", kid, R"(","typ":"JWT"})");
-    const std::string data = B64(header) + "." + B64(payload);
-    return data + "." + B64(Sign(data));
-  }
-};
+using testing::B64;
+using testing::TestKey;
 
 class JwtTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    rsa_ = new TestKey{"rsa-1", "RS256", EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})};
-    ec_ = new TestKey{"ec-1", "ES256", EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")};
+    rsa_ = new TestKey(TestKey::Make("rsa-1", "RS256"));
+    ec_ = new TestKey(TestKey::Make("ec-1", "ES256"));
   }
   void SetUp() override {
     auto keys = ParseJwks(absl::StrCat(R"({"keys":[)", rsa_->Jwk(), ",", ec_->Jwk(),
@@ -132,7 +73,7 @@ TEST_F(JwtTest, NoneAndHs256SignedWithThePublicKeyAreRefused) {
   EXPECT_TRUE(absl::IsUnauthenticated(Verify(none).status()));
   // The classic confusion: HMAC keyed with the RSA public key's bytes.
   const std::string data = B64(R"({"alg":"HS256","kid":"rsa-1"})") + "." + B64(payload);
-  const std::string secret = Bn(rsa_->pkey, OSSL_PKEY_PARAM_RSA_N);
+  const std::string secret = rsa_->Param(OSSL_PKEY_PARAM_RSA_N);
   unsigned char mac[32];
   unsigned int size = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
