@@ -8,7 +8,6 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/support/test_pki.h"
 
@@ -20,23 +19,11 @@ class HttpsFetchTest : public TwoCaTest {
   // An HTTPS server on 127.0.0.1 with this certificate; returns its port.
   uint16_t Serve(const std::string& cert, const std::string& key) {
     std::ofstream(stack_.dir().File("jwks.json")) << R"({"keys":[]})";
-    auto server = ChildProcess::Start("/usr/bin/openssl",
-                                      {"s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key, "-WWW"},
-                                      stack_.dir().path(), stack_.dir().File("s_server.log"));
+    auto server = StartHttpsFileServer(cert, key, stack_.dir().path(), stack_.dir().File("s_server.log"));
     EXPECT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    // "ACCEPT 127.0.0.1:PORT"
-    for (int i = 0; i < 5; ++i) {
-      auto line = server_->ReadLine(absl::Seconds(5));
-      if (!line.ok()) break;
-      const size_t colon = line->rfind(':');
-      uint32_t port = 0;
-      if (line->rfind("ACCEPT", 0) == 0 && absl::SimpleAtoi(line->substr(colon + 1), &port)) {
-        return static_cast<uint16_t>(port);
-      }
-    }
-    ADD_FAILURE() << "openssl s_server did not say its port";
-    return 0;
+    if (!server.ok()) return 0;
+    server_ = std::move(server->process);
+    return server->port;
   }
   void TearDown() override {
     if (server_) server_->Signal(SIGTERM);

@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "tests/support/test_jwt.h"
 #include "tests/support/test_pki.h"
@@ -34,23 +33,12 @@ class OidcProviderTest : public TwoCaTest {
   }
 
   uint16_t Serve() {
-    auto server = ChildProcess::Start(
-        "/usr/bin/openssl",
-        {"s_server", "-accept", "127.0.0.1:" + std::to_string(port_), "-cert", pki_.server_cert, "-key",
-         pki_.server_key, "-WWW"},
-        root_, stack_.dir().File("s_server.log"));
+    auto server = StartHttpsFileServer(pki_.server_cert, pki_.server_key, root_, stack_.dir().File("s_server.log"),
+                                       port_);
     EXPECT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    for (int i = 0; i < 5; ++i) {
-      auto line = server_->ReadLine(absl::Seconds(5));
-      if (!line.ok()) break;
-      uint32_t port = 0;
-      if (line->rfind("ACCEPT", 0) == 0 && absl::SimpleAtoi(line->substr(line->rfind(':') + 1), &port)) {
-        return static_cast<uint16_t>(port);
-      }
-    }
-    ADD_FAILURE() << "openssl s_server did not say its port";
-    return 0;
+    if (!server.ok()) return 0;
+    server_ = std::move(server->process);
+    return server->port;
   }
   void WriteDiscovery(const std::string& issuer) {
     std::ofstream(root_ + "/.well-known/openid-configuration")

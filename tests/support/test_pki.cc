@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "testing_util/child_process.h"
@@ -77,6 +78,24 @@ absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::string& n
     return s;
   }
   return pki;
+}
+
+absl::StatusOr<FileServer> StartHttpsFileServer(const std::string& cert, const std::string& key,
+                                                const std::string& root, const std::string& log_file, uint16_t port) {
+  auto process = ChildProcess::Start(
+      "/usr/bin/openssl",
+      {"s_server", "-accept", absl::StrCat("127.0.0.1:", port), "-cert", cert, "-key", key, "-WWW"}, root, log_file);
+  if (!process.ok()) return process.status();
+  // It says "ACCEPT 127.0.0.1:PORT" once listening.
+  for (int i = 0; i < 5; ++i) {
+    auto line = (*process)->ReadLine(absl::Seconds(5));
+    if (!line.ok()) break;
+    uint32_t bound = 0;
+    if (line->rfind("ACCEPT", 0) == 0 && absl::SimpleAtoi(line->substr(line->rfind(':') + 1), &bound)) {
+      return FileServer{*std::move(process), static_cast<uint16_t>(bound)};
+    }
+  }
+  return absl::InternalError("openssl s_server did not say its port");
 }
 
 }  // namespace nanokit::testing

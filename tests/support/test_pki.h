@@ -4,6 +4,8 @@
 // with its key. TLS in the tests is real TLS with real verification; only
 // the CA is the test's own.
 
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -30,6 +32,17 @@ struct TestPki {
 // and its key (EC P-256, valid a day).
 // Two calls with different names make two unrelated CAs.
 absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::string& name);
+
+// An HTTPS server on 127.0.0.1 with this certificate: Debian's `openssl
+// s_server -WWW`, serving the files of root (what an identity provider
+// serves, for the tests of oidc/). port 0 picks one.
+struct FileServer {
+  std::unique_ptr<ChildProcess> process;
+  uint16_t port = 0;
+};
+absl::StatusOr<FileServer> StartHttpsFileServer(const std::string& cert, const std::string& key,
+                                                const std::string& root, const std::string& log_file,
+                                                uint16_t port = 0);
 
 // A test with a stack and two unrelated CAs in its folder: pki_ (the one
 // the servers use) and other_ (a stranger, or the renewal).
