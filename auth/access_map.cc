@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <iterator>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "auth/json_object.h"
 #include "protocol/names.h"
 
 namespace nanokit::auth {
@@ -16,18 +15,13 @@ namespace pb = google::protobuf;
 
 namespace {
 
-const pb::Value* Field(const pb::Struct& object, const std::string& name) {
-  auto it = object.fields().find(name);
-  return it == object.fields().end() ? nullptr : &it->second;
-}
-
 // The value at a dotted path; null when any step is missing.
 const pb::Value* AtPath(const pb::Struct& claims, const std::vector<std::string>& path) {
   const pb::Struct* object = &claims;
   const pb::Value* value = nullptr;
   for (const std::string& step : path) {
     if (object == nullptr) return nullptr;
-    value = Field(*object, step);
+    value = FindField(*object, step);
     if (value == nullptr) return nullptr;
     object = value->has_struct_value() ? &value->struct_value() : nullptr;
   }
@@ -37,11 +31,10 @@ const pb::Value* AtPath(const pb::Struct& claims, const std::vector<std::string>
 }  // namespace
 
 absl::StatusOr<AccessMap> AccessMap::Parse(absl::string_view json) {
-  pb::Struct document;
-  if (!pb::util::JsonStringToMessage(std::string(json), &document).ok()) {
-    return absl::InvalidArgumentError("the access map is not a JSON object");
-  }
-  const pb::Value* rules = Field(document, "rules");
+  auto parsed = ParseJsonObject(json);
+  if (!parsed.ok()) return absl::InvalidArgumentError("the access map is not a JSON object");
+  const pb::Struct& document = *parsed;
+  const pb::Value* rules = FindField(document, "rules");
   if (rules == nullptr || !rules->has_list_value()) {
     return absl::InvalidArgumentError("the access map has no \"rules\" list");
   }
@@ -55,7 +48,7 @@ absl::StatusOr<AccessMap> AccessMap::Parse(absl::string_view json) {
     if (!entry.has_struct_value()) return error("not an object");
     const pb::Struct& object = entry.struct_value();
     Rule rule;
-    const pb::Value* claim = Field(object, "claim");
+    const pb::Value* claim = FindField(object, "claim");
     if (claim == nullptr || !claim->has_string_value() || claim->string_value().empty()) {
       return error("\"claim\" must name a claim, e.g. \"groups\"");
     }
@@ -63,7 +56,7 @@ absl::StatusOr<AccessMap> AccessMap::Parse(absl::string_view json) {
     int matches = 0;
     for (auto [name, kind] : {std::pair{"equals", Rule::Match::kEquals}, std::pair{"prefix", Rule::Match::kPrefix},
                               std::pair{"suffix", Rule::Match::kSuffix}}) {
-      const pb::Value* operand = Field(object, name);
+      const pb::Value* operand = FindField(object, name);
       if (operand == nullptr) continue;
       if (!operand->has_string_value()) return error(absl::StrCat("\"", name, "\" must be a string"));
       rule.match = kind;
@@ -72,14 +65,14 @@ absl::StatusOr<AccessMap> AccessMap::Parse(absl::string_view json) {
     }
     if (matches != 1) return error("needs exactly one of \"equals\", \"prefix\" and \"suffix\"");
     int grants = 0;
-    if (const pb::Value* role = Field(object, "role")) {
+    if (const pb::Value* role = FindField(object, "role")) {
       if (!role->has_string_value() || role->string_value() != "admin") {
         return error("\"role\" can only be \"admin\" (without it a rule grants viewing)");
       }
       rule.admin = true;
       ++grants;
     }
-    if (const pb::Value* project = Field(object, "project")) {
+    if (const pb::Value* project = FindField(object, "project")) {
       const std::string& name = project->string_value();
       if (!project->has_string_value() ||
           (name != "$suffix" && name != "$value" && !protocol::IsValidProjectName(name))) {
@@ -89,7 +82,7 @@ absl::StatusOr<AccessMap> AccessMap::Parse(absl::string_view json) {
       rule.projects.push_back(name);
       ++grants;
     }
-    if (const pb::Value* projects = Field(object, "projects")) {
+    if (const pb::Value* projects = FindField(object, "projects")) {
       if (!projects->has_list_value()) return error("\"projects\" must be a list of project names");
       for (const pb::Value& name : projects->list_value().values()) {
         if (!name.has_string_value() || !protocol::IsValidProjectName(name.string_value())) {

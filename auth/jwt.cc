@@ -9,11 +9,10 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "auth/json_object.h"
 
 namespace nanokit::auth {
 
@@ -22,24 +21,6 @@ namespace pb = google::protobuf;
 namespace {
 
 absl::Status Refused(absl::string_view why) { return absl::UnauthenticatedError(absl::StrCat("JWT refused: ", why)); }
-
-absl::StatusOr<pb::Struct> ParseObject(absl::string_view json) {
-  pb::Struct object;
-  pb::util::JsonParseOptions options;
-  auto status = pb::util::JsonStringToMessage(std::string(json), &object, options);
-  if (!status.ok()) return absl::InvalidArgumentError("not a JSON object");
-  return object;
-}
-
-const pb::Value* Field(const pb::Struct& object, const std::string& name) {
-  auto it = object.fields().find(name);
-  return it == object.fields().end() ? nullptr : &it->second;
-}
-
-std::string StringField(const pb::Struct& object, const std::string& name) {
-  const pb::Value* value = Field(object, name);
-  return value != nullptr && value->has_string_value() ? value->string_value() : std::string();
-}
 
 // base64url without padding, as JOSE writes it; nothing for other text.
 std::optional<std::string> DecodeBase64Url(absl::string_view text) {
@@ -116,7 +97,7 @@ std::optional<std::string> Es256ToDer(absl::string_view raw) {
 
 // The NumericDate of a claim; nothing when absent or not a number.
 std::optional<absl::Time> TimeClaim(const pb::Struct& claims, const std::string& name) {
-  const pb::Value* value = Field(claims, name);
+  const pb::Value* value = FindField(claims, name);
   if (value == nullptr || !value->has_number_value()) return std::nullopt;
   return absl::FromUnixSeconds(static_cast<int64_t>(value->number_value()));
 }
@@ -148,9 +129,9 @@ bool Jwk::Verifies(absl::string_view signed_data, absl::string_view signature) c
 }
 
 absl::StatusOr<std::vector<Jwk>> ParseJwks(absl::string_view json) {
-  auto document = ParseObject(json);
+  auto document = ParseJsonObject(json);
   if (!document.ok()) return absl::InvalidArgumentError("JWKS: not a JSON object");
-  const pb::Value* keys = Field(*document, "keys");
+  const pb::Value* keys = FindField(*document, "keys");
   if (keys == nullptr || !keys->has_list_value()) return absl::InvalidArgumentError("JWKS: no \"keys\" list");
   std::vector<Jwk> out;
   for (const pb::Value& entry : keys->list_value().values()) {
@@ -198,7 +179,7 @@ absl::StatusOr<pb::Struct> VerifyJwt(absl::string_view token, const std::vector<
   auto payload_json = DecodeBase64Url(parts[1]);
   auto signature = DecodeBase64Url(parts[2]);
   if (!header_json || !payload_json || !signature) return Refused("a part is not base64url");
-  auto header = ParseObject(*header_json);
+  auto header = ParseJsonObject(*header_json);
   if (!header.ok()) return Refused("the header is not a JSON object");
   const std::string alg = StringField(*header, "alg");
   if (alg != "RS256" && alg != "ES256") return Refused("only RS256 and ES256 are accepted");
@@ -218,12 +199,12 @@ absl::StatusOr<pb::Struct> VerifyJwt(absl::string_view token, const std::vector<
   const absl::string_view signed_data(token.data(), parts[0].size() + 1 + parts[1].size());
   if (!key->Verifies(signed_data, *signature)) return Refused("bad signature");
 
-  auto claims = ParseObject(*payload_json);
+  auto claims = ParseJsonObject(*payload_json);
   if (!claims.ok()) return Refused("the payload is not a JSON object");
   if (StringField(*claims, "iss") != expect.issuer) return Refused("wrong issuer");
 
   std::vector<std::string> audiences;
-  if (const pb::Value* aud = Field(*claims, "aud"); aud != nullptr) {
+  if (const pb::Value* aud = FindField(*claims, "aud"); aud != nullptr) {
     if (aud->has_string_value()) audiences.push_back(aud->string_value());
     if (aud->has_list_value()) {
       for (const pb::Value& a : aud->list_value().values()) {

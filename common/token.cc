@@ -61,19 +61,4 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return diff == 0;
 }
 
-bool Authenticator::CheckToken(absl::string_view presented) const {
-  if (!enabled_) return true;
-  return ConstantTimeEquals(presented, token_);
-}
-
-bool Authenticator::CheckBearer(absl::string_view authorization) const {
-  if (!enabled_) return true;
-  constexpr absl::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size() ||
-      !absl::EqualsIgnoreCase(authorization.substr(0, kScheme.size()), kScheme)) {
-    return false;
-  }
-  return CheckToken(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
-}
-
 }  // namespace nanokit

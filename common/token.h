@@ -1,5 +1,7 @@
 #pragma once
-// The shared secret that authenticates cores, gateways and dashboards.
+// The admin token of `nanokit init`: the secret that authenticates cores,
+// gateways and dashboards on one machine (auth/access_control.h checks it,
+// with the scoped tokens).
 
 #include <string>
 #include "absl/strings/string_view.h"
@@ -26,23 +28,5 @@ absl::Status WriteTokenFile(const std::string& path, const std::string& token, b
 // Compares in time that depends only on the lengths, not on where the
 // strings differ.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
-
-// Checks presented credentials against the configured token. Disabled means
-// every request is accepted (--insecure-no-auth).
-class Authenticator {
- public:
-  static Authenticator Disabled() { return Authenticator(); }
-  explicit Authenticator(std::string token) : enabled_(true), token_(std::move(token)) {}
-
-  bool enabled() const { return enabled_; }
-  bool CheckToken(absl::string_view presented) const;
-  // value of an "authorization" header or gRPC metadata: "Bearer <token>".
-  bool CheckBearer(absl::string_view authorization) const;
-
- private:
-  Authenticator() = default;
-  bool enabled_ = false;
-  std::string token_;
-};
 
 }  // namespace nanokit

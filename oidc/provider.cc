@@ -1,10 +1,8 @@
 #include "oidc/provider.h"
 
-#include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/json_object.h"
 #include "common/log.h"
 #include "oidc/https_fetch.h"
 
@@ -13,11 +11,6 @@ namespace nanokit::oidc {
 namespace pb = google::protobuf;
 
 namespace {
-
-std::string StringField(const pb::Struct& object, const std::string& name) {
-  auto it = object.fields().find(name);
-  return it != object.fields().end() && it->second.has_string_value() ? it->second.string_value() : std::string();
-}
 
 absl::Status CheckEndpoint(const std::string& name, const std::string& url) {
   auto parsed = ParseUrl(url);
@@ -40,10 +33,10 @@ absl::StatusOr<std::string> Get(const std::string& url, const std::string& ca_fi
 }  // namespace
 
 absl::StatusOr<ProviderMetadata> ParseDiscovery(const std::string& json, const std::string& expected_issuer) {
-  pb::Struct document;
-  if (!pb::util::JsonStringToMessage(json, &document).ok()) {
-    return absl::InvalidArgumentError("discovery: the document is not a JSON object");
-  }
+  auto parsed = auth::ParseJsonObject(json);
+  if (!parsed.ok()) return absl::InvalidArgumentError("discovery: the document is not a JSON object");
+  const pb::Struct& document = *parsed;
+  using auth::StringField;
   ProviderMetadata metadata{StringField(document, "issuer"), StringField(document, "authorization_endpoint"),
                             StringField(document, "token_endpoint"), StringField(document, "jwks_uri"),
                             StringField(document, "end_session_endpoint")};

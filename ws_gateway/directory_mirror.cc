@@ -2,7 +2,6 @@
 
 #include <boost/asio/post.hpp>
 
-#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "hub_client/cancellable_stream.h"
 
@@ -16,7 +15,7 @@ namespace v1 = nanokit::bridge::v1;
 class HubProjectListWatch final : public CancellableStream<grpc::ClientReadReactor<v1::ProjectList>> {
  public:
   HubProjectListWatch(HubLink* hub, std::shared_ptr<DirectoryMirror> mirror) : hub_(hub), mirror_(std::move(mirror)) {
-    if (!hub_->token().empty()) context().AddMetadata("authorization", absl::StrCat("Bearer ", hub_->token()));
+    hub_->Authorize(&context());
     hub_->WatchStarted();
     hub_->stub()->async()->WatchProjects(&context(), &request_, this);
     AddHold();  // released in OnReadDone(false), after the mirror forgot us

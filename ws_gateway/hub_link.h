@@ -19,7 +19,8 @@ class HubLink {
   HubLink(const std::string& target, const HubTls& tls, std::string token);
 
   bridge::v1::WatchService::Stub* stub() { return stub_.get(); }
-  const std::string& token() const { return token_; }
+  // Adds the gateway's credentials to a call to the hub.
+  void Authorize(grpc::ClientContext* context) const;
   const std::string& target() const { return target_; }
   // Whether the channel's transport is up (asks it to connect if idle).
   bool ChannelReady();

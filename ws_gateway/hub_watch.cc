@@ -1,6 +1,5 @@
 #include "ws_gateway/hub_watch.h"
 
-#include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "ws_gateway/project_fanout.h"
 
@@ -8,7 +7,7 @@ namespace nanokit::gateway {
 
 HubWatch::HubWatch(HubLink* hub, std::shared_ptr<ProjectFanout> fanout, bridge::v1::WatchRequest request)
     : hub_(hub), fanout_(std::move(fanout)), request_(std::move(request)) {
-  if (!hub_->token().empty()) context().AddMetadata("authorization", absl::StrCat("Bearer ", hub_->token()));
+  hub_->Authorize(&context());
   hub_->WatchStarted();
   hub_->stub()->async()->Watch(&context(), &request_, this);
   // Released in OnReadDone(false), after the fanout has forgotten us.

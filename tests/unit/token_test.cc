@@ -52,16 +52,5 @@ TEST(TokenTest, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("", ""));
 }
 
-TEST(AuthenticatorTest, ChecksBearerHeaders) {
-  Authenticator auth("s3cret");
-  EXPECT_TRUE(auth.CheckBearer("Bearer s3cret"));
-  EXPECT_TRUE(auth.CheckBearer("bearer s3cret"));
-  EXPECT_FALSE(auth.CheckBearer("Bearer wrong"));
-  EXPECT_FALSE(auth.CheckBearer("Basic s3cret"));
-  EXPECT_FALSE(auth.CheckBearer("s3cret"));
-  EXPECT_FALSE(auth.CheckBearer(""));
-  EXPECT_TRUE(Authenticator::Disabled().CheckBearer(""));
-}
-
 }  // namespace
 }  // namespace nanokit
