@@ -51,7 +51,10 @@ std::unique_ptr<AccessControl> AccessControl::Disabled() {
 
 absl::StatusOr<std::unique_ptr<AccessControl>> AccessControl::Create(AccessOptions options) {
   std::unique_ptr<AccessControl> access(new AccessControl(true, std::move(options)));
-  if (!access->has_credentials_file()) return access;
+  if (!access->has_credentials_file()) {
+    if (access->has_external()) access->reloader_ = std::thread([raw = access.get()] { raw->RunReloads(); });
+    return access;
+  }
   auto read = access->ReadFile();
   if (!read.ok() && !absl::IsNotFound(read.status())) return read.status();
   {
@@ -100,8 +103,9 @@ absl::StatusOr<std::shared_ptr<const CredentialSet>> AccessControl::ReadFile() {
 }
 
 void AccessControl::ReloadNow() {
-  if (!has_credentials_file()) return;
-  {
+  if (!has_credentials_file() && !has_external()) return;
+  if (has_external()) options_.external->Reload();
+  if (has_credentials_file()) {
     absl::MutexLock reload(&reload_mu_);
     auto read = ReadFile();
     absl::MutexLock lock(&mu_);
@@ -140,6 +144,7 @@ absl::StatusOr<Identity> AccessControl::Authenticate(absl::string_view token) co
   if (!options_.admin_token.empty() && ConstantTimeEquals(token, options_.admin_token)) {
     return Identity{Grant::Admin(), ""};
   }
+  if (has_external() && options_.external->Recognizes(token)) return options_.external->Authenticate(token);
   std::shared_ptr<const CredentialSet> set;
   {
     absl::MutexLock lock(&mu_);
@@ -162,6 +167,16 @@ absl::StatusOr<Identity> AccessControl::AuthenticateBearer(absl::string_view aut
   return Authenticate(*token);
 }
 
+absl::StatusOr<Identity> AccessControl::AuthenticateSession(absl::string_view session_id) const {
+  if (!enabled_) return Identity{Grant::Admin(), ""};
+  if (!has_external()) return absl::UnauthenticatedError("sign-in is off");
+  return options_.external->AuthenticateSession(session_id);
+}
+
+void AccessControl::RefreshKeys() const {
+  if (has_external()) options_.external->RefreshKeys();
+}
+
 std::unique_ptr<GrantFollower> AccessControl::Follow(const Identity& identity, OnGrantChange on_change) {
   if (identity.token_key.empty()) return nullptr;
   auto shared = std::make_shared<GrantFollower::Shared>();
@@ -177,6 +192,9 @@ std::unique_ptr<GrantFollower> AccessControl::Follow(const Identity& identity, O
 }
 
 GrantPtr AccessControl::CurrentGrant(const CredentialSet& set, absl::string_view token_key) const {
+  if (has_external() && options_.external->Owns(token_key)) {
+    return options_.external->CurrentGrant(token_key, options_.clock->Now());
+  }
   for (const Credential& credential : set.credentials()) {
     if (credential.token_sha256 != token_key) continue;
     if (credential.ExpiredAt(options_.clock->Now())) return nullptr;

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "auth/credentials.h"
 #include "auth/grant.h"
+#include "auth/identity_source.h"
 #include "common/clock.h"
 
 namespace nanokit::auth {
@@ -37,6 +38,9 @@ struct AccessOptions {
   absl::Duration reload_interval = absl::Seconds(1);
   // Expiry is decided by this clock. Must outlive the AccessControl.
   const Clock* clock = &Clock::Real();
+  // Sign-in sessions and provider-issued JWTs (the gateway with OIDC on);
+  // null: none.
+  std::shared_ptr<IdentitySource> external = nullptr;
 };
 
 // The token part of an "authorization" header or gRPC metadata value
@@ -88,6 +92,12 @@ class AccessControl {
   absl::StatusOr<Identity> Authenticate(absl::string_view token) const;
   // Same, from an "authorization" value; empty means no credentials sent.
   absl::StatusOr<Identity> AuthenticateBearer(absl::string_view authorization) const;
+  // A sign-in session's cookie value; UNAUTHENTICATED without OIDC.
+  absl::StatusOr<Identity> AuthenticateSession(absl::string_view session_id) const;
+  // Whether the tokens' signing keys may be fetched again (a JWT came with
+  // an unknown kid, as NOT_FOUND): call RefreshKeys off connection threads.
+  bool has_external() const { return options_.external != nullptr; }
+  void RefreshKeys() const;
 
   // Calls on_change with the token's new grant when its scope changes, and
   // with null, once and last, when it is revoked or expires. on_change runs
@@ -96,8 +106,9 @@ class AccessControl {
   using OnGrantChange = std::function<void(GrantPtr grant)>;
   std::unique_ptr<GrantFollower> Follow(const Identity& identity, OnGrantChange on_change);
 
-  // Reads the file now and tells followers; the reload thread does this
-  // every reload_interval. Tests call it to skip the wait.
+  // Reads the file (and the external source's) now and tells followers;
+  // the reload thread does this every reload_interval. Tests call it to
+  // skip the wait.
   void ReloadNow();
 
  private:

@@ -1,12 +1,17 @@
 #include "auth/access_map.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "auth/json_object.h"
+#include "common/log.h"
 #include "protocol/names.h"
 
 namespace nanokit::auth {
@@ -139,6 +144,55 @@ GrantPtr AccessMap::Evaluate(const pb::Struct& claims, const std::string& subjec
   }
   if (projects.empty()) return nullptr;
   return Grant::Viewer(subject, std::move(projects));
+}
+
+absl::StatusOr<std::string> AccessMapFile::ReadText() const {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read the access map ", path_, ": ", std::strerror(errno)));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read the access map ", path_));
+  return text.str();
+}
+
+absl::StatusOr<std::unique_ptr<AccessMapFile>> AccessMapFile::Load(std::string path) {
+  std::unique_ptr<AccessMapFile> file(new AccessMapFile(std::move(path)));
+  auto text = file->ReadText();
+  if (!text.ok()) return text.status();
+  auto map = AccessMap::Parse(*text);
+  if (!map.ok()) return absl::InvalidArgumentError(absl::StrCat(file->path_, ": ", map.status().message()));
+  absl::MutexLock lock(&file->mu_);
+  file->text_ = *std::move(text);
+  file->map_ = std::make_shared<const AccessMap>(*std::move(map));
+  return file;
+}
+
+std::shared_ptr<const AccessMap> AccessMapFile::Current() const {
+  absl::MutexLock lock(&mu_);
+  return map_;
+}
+
+bool AccessMapFile::Reload() {
+  auto text = ReadText();
+  {
+    absl::MutexLock lock(&mu_);
+    if (text.ok() && *text == text_) return false;
+  }
+  absl::StatusOr<AccessMap> map = text.ok() ? AccessMap::Parse(*text) : absl::StatusOr<AccessMap>(text.status());
+  absl::MutexLock lock(&mu_);
+  if (!map.ok()) {
+    std::string error(map.status().message());
+    if (error != last_error_) {
+      log::Warn("access map ", path_, ": ", error, "; keeping the last good one");
+      last_error_ = std::move(error);
+    }
+    return false;
+  }
+  log::Info("access map ", path_, " read again");
+  last_error_.clear();
+  text_ = *std::move(text);
+  map_ = std::make_shared<const AccessMap>(*std::move(map));
+  return true;
 }
 
 }  // namespace nanokit::auth

@@ -16,6 +16,7 @@
 // without its prefix, `$value` the whole value), or `"role": "admin"`
 // (every project). Without `role` a rule grants viewing.
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "auth/grant.h"
 
 namespace nanokit::auth {
@@ -45,6 +47,27 @@ class AccessMap {
     std::vector<std::string> projects;  // may hold "$suffix" or "$value"
   };
   std::vector<Rule> rules_;
+};
+
+// The --access-map file, followed: Reload reads it again when it changed.
+// An unreadable or malformed file is an error at Load; on a later Reload it
+// is logged (once) and the last good map kept. Thread-safe.
+class AccessMapFile {
+ public:
+  static absl::StatusOr<std::unique_ptr<AccessMapFile>> Load(std::string path);
+  std::shared_ptr<const AccessMap> Current() const;
+  // True when a changed map was read.
+  bool Reload();
+
+ private:
+  explicit AccessMapFile(std::string path) : path_(std::move(path)) {}
+  absl::StatusOr<std::string> ReadText() const;
+
+  const std::string path_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const AccessMap> map_ ABSL_GUARDED_BY(mu_);
+  std::string text_ ABSL_GUARDED_BY(mu_);
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace nanokit::auth

@@ -34,6 +34,9 @@ class Grant {
   bool MayPublishTo(absl::string_view project) const { return MayPublish() && Covers(project); }
   bool MayView(absl::string_view project) const { return MayView() && Covers(project); }
   absl::Time expires() const { return expires_; }
+  // The projects of a grant that does not cover all (sorted).
+  bool all_projects() const { return admin_ || all_projects_; }
+  const std::vector<std::string>& projects() const { return projects_; }
 
   // Same role and projects: nothing a holder of either may do differs.
   bool SameScope(const Grant& other) const;

@@ -391,6 +391,36 @@ async function gatewayHealth(token) {
   return response.json();
 }
 
+// Sign-in through the company's identity provider (gateway --oidc-issuer):
+// the session lives in an HttpOnly cookie this page cannot read; /auth/me
+// says who is signed in.
+async function whoAmI() {
+  const response = await fetch('auth/me', { cache: 'no-store' });
+  return response.json();
+}
+
+function signInHref() {
+  return `auth/login?return_to=${encodeURIComponent(location.pathname + location.search + location.hash)}`;
+}
+
+function showSignIn(title, text) {
+  const notice = el('div', { className: 'notice sign-in' },
+    el('h2', { textContent: title }),
+    el('p', { textContent: text }),
+    el('p', {}, el('a', { id: 'sign-in', className: 'button', href: signInHref(), textContent: 'Sign in' })));
+  document.getElementById('projects').replaceChildren(notice);
+}
+
+function showUser(me) {
+  const user = document.getElementById('user');
+  user.hidden = false;
+  user.querySelector('.name').textContent = me.name;
+  user.querySelector('button').addEventListener('click', async () => {
+    await fetch('auth/logout', { method: 'POST' });
+    location.reload();
+  });
+}
+
 async function main() {
   const { token, projects: asked } = readFragment();
   const wanted = [...new Set(asked.filter((p) => PROJECT_NAME.test(p)))];
@@ -407,7 +437,18 @@ async function main() {
   } catch {
     // The gateway may be restarting; the client below retries.
   }
-  if (health && health.authRequired && !token) {
+  const signIn = health?.signIn === 'oidc' && !token;
+  if (signIn) {
+    const me = await whoAmI().catch(() => ({ signedIn: false }));
+    if (!me.signedIn) {
+      connectionNode.textContent = 'Not signed in';
+      showSignIn('Sign in to see your projects',
+        'This dashboard shows the projects your account may see. Sign in with your company account.');
+      return;
+    }
+    showUser(me);
+  }
+  if (health && health.authRequired && !token && !signIn) {
     connectionNode.textContent = 'Not connected';
     showNotice(`<h2>This dashboard needs the gateway's token</h2>
       <p>The gateway accepts only dashboards that present its token. Open the link that
@@ -527,6 +568,18 @@ async function main() {
     }
     let message = '';
     let kind = 'error';
+    if (signIn && (c.closeCode === 4401 || signedOut)) {
+      // The session ended (expired, or signed out elsewhere): no reconnect
+      // loop, a way back in.
+      client.close();
+      connectionNode.textContent = 'Signed out';
+      document.getElementById('user').hidden = true;
+      banner.hidden = false;
+      banner.dataset.kind = 'error';
+      banner.replaceChildren('Signed out — ',
+        el('a', { id: 'sign-in-again', href: signInHref(), textContent: 'sign in again' }));
+      return;
+    }
     if (c.closeCode === 4401) {
       message = 'This page\'s token was revoked or has expired: the gateway closed the connection. ' +
         'Ask whoever runs the bridge for a new one.';
@@ -563,12 +616,18 @@ async function main() {
   // A connection that keeps failing may be refused for its token (the
   // browser does not tell why a WebSocket failed): ask /healthz now and then.
   let tokenRejected = false;
+  let signedOut = false;
   let probedAt = 0;
   const probeToken = async () => {
     const c = client.connection;
-    if (c.status === ConnectionStatus.LIVE || c.retries < 3 || c.retries === probedAt) return;
+    if (c.status === ConnectionStatus.LIVE || c.retries < (signIn ? 1 : 3) || c.retries === probedAt) return;
     probedAt = c.retries;
     try {
+      if (signIn) {
+        signedOut = !(await whoAmI()).signedIn;
+        if (signedOut) renderConnection();
+        return;
+      }
       const rejected = (await gatewayHealth(token)).authorized === false;
       if (rejected !== tokenRejected) {
         tokenRejected = rejected;

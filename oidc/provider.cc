@@ -108,33 +108,36 @@ absl::Status Provider::StoreFetchedKeys() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<pb::Struct> Provider::Verify(absl::string_view token, const auth::JwtExpectations& expect) {
+absl::StatusOr<pb::Struct> Provider::VerifyCached(absl::string_view token, const auth::JwtExpectations& expect) {
   std::shared_ptr<const std::vector<auth::Jwk>> keys;
   {
     absl::MutexLock lock(&mu_);
     keys = keys_;
   }
-  auto claims = auth::VerifyJwt(token, *keys, expect);
-  if (!absl::IsNotFound(claims.status())) return claims;
-  // An unknown kid: the provider may have rotated its keys.
+  return auth::VerifyJwt(token, *keys, expect);
+}
+
+bool Provider::RefetchForUnknownKid() {
   {
     // Checked and claimed at once: of many tokens with new kids, one fetches.
     absl::MutexLock lock(&mu_);
     const absl::Time now = options_.clock->Now();
-    if (now - last_fetch_ < options_.min_refetch_interval) {
-      return absl::UnauthenticatedError(
-          "JWT refused: no key of the provider has its kid (its keys were fetched less than a minute ago)");
-    }
+    if (now - last_fetch_ < options_.min_refetch_interval) return false;
     last_fetch_ = now;
   }
-  if (!StoreFetchedKeys().ok()) {
-    return absl::UnauthenticatedError("JWT refused: its kid is unknown, and the provider's keys cannot be fetched");
+  return StoreFetchedKeys().ok();
+}
+
+absl::StatusOr<pb::Struct> Provider::Verify(absl::string_view token, const auth::JwtExpectations& expect) {
+  auto claims = VerifyCached(token, expect);
+  if (!absl::IsNotFound(claims.status())) return claims;
+  // An unknown kid: the provider may have rotated its keys.
+  if (!RefetchForUnknownKid()) {
+    return absl::UnauthenticatedError(
+        "JWT refused: no key of the provider has its kid (and its keys were fetched within the last minute, or "
+        "cannot be fetched)");
   }
-  {
-    absl::MutexLock lock(&mu_);
-    keys = keys_;
-  }
-  claims = auth::VerifyJwt(token, *keys, expect);
+  claims = VerifyCached(token, expect);
   if (absl::IsNotFound(claims.status())) return absl::UnauthenticatedError(claims.status().message());
   return claims;
 }

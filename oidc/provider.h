@@ -48,8 +48,16 @@ class Provider {
   const ProviderMetadata& metadata() const { return metadata_; }
 
   // Verifies a token against the cached keys; an unknown kid fetches the
-  // keys again (rate-limited) and retries once.
+  // keys again (rate-limited) and retries once. May block on the network.
   absl::StatusOr<google::protobuf::Struct> Verify(absl::string_view token, const auth::JwtExpectations& expect);
+  // Against the cached keys only, never blocking: an unknown kid is
+  // NOT_FOUND (then RefetchForUnknownKid, off the caller's thread, and ask
+  // again).
+  absl::StatusOr<google::protobuf::Struct> VerifyCached(absl::string_view token,
+                                                        const auth::JwtExpectations& expect);
+  // Fetches the keys again unless they were fetched within the last
+  // min_refetch_interval; false when it did not (or the fetch failed).
+  bool RefetchForUnknownKid();
 
   // Fetches the keys now (rate limit aside); on failure the last good ones
   // stay. Returns what the fetch did.

@@ -31,9 +31,15 @@ std::variant<ClientRequest, v1::ServerMessage> ParseClientRequest(absl::string_v
   }
   if (message.type() == "watch_projects") return ClientRequest{ClientRequest::Kind::kWatchProjects, "", "", 0};
   if (message.type() == "unwatch_projects") return ClientRequest{ClientRequest::Kind::kUnwatchProjects, "", "", 0};
+  if (message.type() == "auth") {
+    if (message.token().empty()) return ErrorMessage("unauthenticated", "\"auth\" needs a \"token\"");
+    ClientRequest request{ClientRequest::Kind::kAuth, "", "", 0};
+    request.token = message.token();
+    return request;
+  }
   return ErrorMessage("unknown_type",
                       absl::StrCat("unknown message type ", protocol::Quoted(message.type()),
-                                   "; expected subscribe, unsubscribe, watch_projects or unwatch_projects"));
+                                   "; expected subscribe, unsubscribe, watch_projects, unwatch_projects or auth"));
 }
 
 }  // namespace nanokit::gateway

@@ -1,7 +1,7 @@
 #pragma once
 // What a dashboard asks in one text frame, parsed and checked without a
 // socket: a subscribe to a valid project (with where to resume from), an
-// unsubscribe, or following the list of projects — or the error to answer
+// unsubscribe, following the list of projects, or a fresh token — or the error to answer
 // with. WebSocketSession acts on it;
 // the fuzzer (fuzz/client_request_fuzz.cc) feeds it anything.
 
@@ -15,12 +15,14 @@
 namespace nanokit::gateway {
 
 struct ClientRequest {
-  enum class Kind { kSubscribe, kUnsubscribe, kWatchProjects, kUnwatchProjects };
+  enum class Kind { kSubscribe, kUnsubscribe, kWatchProjects, kUnwatchProjects, kAuth };
   Kind kind;
   std::string project;
   // To resume a subscription; empty epoch asks for a snapshot.
   std::string epoch;
   uint64_t after_seq = 0;
+  // On kAuth.
+  std::string token = {};
 };
 
 // The request, or the "error" ServerMessage to reply with: invalid_json,

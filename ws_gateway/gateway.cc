@@ -2,6 +2,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
@@ -110,10 +111,14 @@ void Gateway::Shutdown() {
   for (auto& shard : shards_) shard->stop();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  blocking_.stop();
+  blocking_.join();
   absl::MutexLock lock(&mu_);
   fanouts_.clear();
   sessions_.clear();
 }
+
+void Gateway::Offload(std::function<void()> work) { net::post(blocking_, std::move(work)); }
 
 absl::StatusOr<std::shared_ptr<ProjectFanout>> Gateway::Fanout(const std::string& project) {
   if (auto status = protocol::CheckProjectName(project); !status.ok()) return status;

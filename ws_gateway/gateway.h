@@ -7,6 +7,7 @@
 // shard once, not to each connection.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
@@ -23,6 +25,7 @@
 #include "common/clock.h"
 #include "auth/access_control.h"
 #include "hub_client/hub_channel.h"
+#include "oidc/relying_party.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/directory_mirror.h"
 #include "ws_gateway/hub_link.h"
@@ -50,6 +53,9 @@ struct GatewayOptions {
   // Checks dashboards' tokens and says what each may see.
   std::shared_ptr<auth::AccessControl> access = auth::AccessControl::Disabled();
   std::vector<std::string> allowed_origins;
+  // Sign-in through an OpenID provider (/auth/...), also access's external
+  // identity source; null: off.
+  std::shared_ptr<oidc::RelyingParty> sign_in;
   absl::Duration heartbeat_interval = absl::Seconds(5);
   // A connection that answers no ping within this time is closed.
   absl::Duration idle_timeout = absl::Seconds(30);
@@ -105,6 +111,10 @@ class Gateway {
   // fanout yet, the gRPC channel is ready.
   bool HubConnected();
 
+  // Runs work that blocks on the network (the identity provider) on the
+  // gateway's own threads, never on a shard's.
+  void Offload(std::function<void()> work);
+
   void AddSession(const std::shared_ptr<DashboardConnection>& session);
   void RemoveSession(uint64_t id);
   uint64_t NextConnectionId() { return next_connection_id_++; }
@@ -118,6 +128,7 @@ class Gateway {
   std::unique_ptr<ServerTlsContext> tls_;
   std::shared_ptr<Listener> listener_;
   std::vector<std::thread> threads_;
+  boost::asio::thread_pool blocking_{2};
   std::atomic<uint64_t> next_connection_id_{1};
   bool started_ = false;
   bool shut_down_ = false;

@@ -1,12 +1,15 @@
 #include "ws_gateway/http_session.h"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log.h"
 #include "ws_gateway/gateway.h"
+#include "ws_gateway/sign_in_endpoints.h"
 #include "ws_gateway/upgrade_policy.h"
 #include "ws_gateway/websocket_session.h"
 
@@ -112,6 +115,7 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
     const absl::string_view authorization = Header(request, http::field::authorization);
     std::string body = absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false",
                                     ",\"authRequired\":", access.enabled() ? "true" : "false",
+                                    ",\"signIn\":", gateway_->options().sign_in ? "\"oidc\"" : "null",
                                     ",\"heartbeatIntervalMs\":",
                                     absl::ToInt64Milliseconds(gateway_->options().heartbeat_interval));
     if (access.enabled() && !authorization.empty()) {
@@ -119,6 +123,10 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
     }
     body += "}\n";
     Respond(http::status::ok, std::move(body), "application/json", keep_alive);
+    return;
+  }
+  if (absl::StartsWith(path, kSignInPathPrefix)) {
+    HandleSignIn(request);
     return;
   }
   if (path != "/ws") {
@@ -130,10 +138,47 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
             false);
     return;
   }
+  HandleUpgrade(std::move(request), false);
+}
+
+template <class Stream>
+void HttpSession<Stream>::HandleSignIn(const http::request<http::string_body>& request) {
+  SignInResult result =
+      gateway::HandleSignIn(request, {gateway_->options().sign_in.get(), &gateway_->options().allowed_origins, id_});
+  if (auto* response = std::get_if<HttpResponse>(&result)) {
+    WriteResponse(std::move(*response));
+    return;
+  }
+  // The callback talks to the provider: off this shard, then back.
+  beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+  gateway_->Offload([self = this->shared_from_this(), executor = stream_.get_executor(),
+                     finish = std::get<std::function<HttpResponse()>>(std::move(result))] {
+    net::post(executor, [self, response = finish()]() mutable { self->WriteResponse(std::move(response)); });
+  });
+}
+
+template <class Stream>
+void HttpSession<Stream>::HandleUpgrade(http::request<http::string_body>&& request, bool refreshed) {
+  const GatewayOptions& options = gateway_->options();
   UpgradeRequest upgrade{Header(request, http::field::host), Header(request, http::field::origin),
                          Header(request, http::field::authorization),
-                         Header(request, http::field::sec_websocket_protocol)};
-  UpgradeDecision decision = DecideUpgrade(upgrade, *gateway_->options().access, gateway_->options().allowed_origins);
+                         Header(request, http::field::sec_websocket_protocol), Header(request, http::field::cookie)};
+  UpgradeDecision decision = DecideUpgrade(upgrade, *options.access, options.allowed_origins,
+                                           options.sign_in ? options.sign_in->public_origin() : "");
+  if (decision.unknown_signing_key && !refreshed) {
+    // A JWT with a kid not seen yet: the provider may have rotated its
+    // keys. Fetched off this shard (at most once a minute), then decided
+    // again.
+    beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
+    gateway_->Offload([self = this->shared_from_this(), executor = stream_.get_executor(),
+                       request = std::move(request)]() mutable {
+      self->gateway_->options().access->RefreshKeys();
+      net::post(executor, [self, request = std::move(request)]() mutable {
+        self->HandleUpgrade(std::move(request), true);
+      });
+    });
+    return;
+  }
   if (!decision.accepted()) {
     // Logs name the peer and the reason, never a header's value.
     beast::error_code ignored;
@@ -146,6 +191,13 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
   beast::get_lowest_layer(stream_).expires_never();
   std::make_shared<WebSocketSession<Stream>>(std::move(stream_), gateway_, id_, shard_, tls_)->Run(std::move(request),
                                                                                              *std::move(decision.identity));
+}
+
+template <class Stream>
+void HttpSession<Stream>::WriteResponse(http::response<http::string_body>&& response) {
+  const bool keep_alive = response.keep_alive();
+  response_ = std::make_shared<http::response<http::string_body>>(std::move(response));
+  DoWrite(keep_alive);
 }
 
 template <class Stream>

@@ -31,6 +31,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void DoRead();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleRequest(boost::beast::http::request<boost::beast::http::string_body>&& request);
+  void HandleSignIn(const boost::beast::http::request<boost::beast::http::string_body>& request);
+  // refreshed: the provider's keys were fetched again for this request.
+  void HandleUpgrade(boost::beast::http::request<boost::beast::http::string_body>&& request, bool refreshed);
+  void WriteResponse(boost::beast::http::response<boost::beast::http::string_body>&& response);
   void RespondStatic(const boost::beast::http::request<boost::beast::http::string_body>& request,
                      const std::string& path, bool keep_alive);
   void Respond(boost::beast::http::status status, std::string body, const char* content_type, bool keep_alive);

@@ -1,6 +1,7 @@
 // nanokit-gateway: watches the hub over gRPC and fans events out to
 // dashboards over WebSocket (/ws, subprotocol nanokit.v1) as JSON.
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "common/signals.h"
 #include "common/token.h"
 #include "hub_client/hub_channel.h"
+#include "oidc/relying_party.h"
 #include "ws_gateway/gateway.h"
 
 namespace {
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
   // The defaults are the options' own: --help prints them from there.
   gateway::GatewayOptions options;
   uint64_t threads = options.threads;
+  oidc::RelyingPartyOptions oidc;
+  std::string oidc_client_secret_file;
 
   FlagSet flags("nanokit-gateway", "[flags]");
   flags.String("listen", &options.listen,
@@ -45,6 +49,22 @@ int main(int argc, char** argv) {
                "Scoped tokens (`nanokit token`) dashboards may present, read again every second; a missing file is "
                "an empty one. Empty: the admin token only.");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Accept dashboards without a token. Never in production.");
+  flags.String("public-url", &oidc.public_url,
+               "The gateway's external URL, e.g. https://dash.example (https unless loopback); with --oidc-issuer "
+               "the provider redirects to <public-url>/auth/callback.");
+  flags.String("oidc-issuer", &oidc.issuer,
+               "Sign dashboards in through this OpenID provider (read from <issuer>/.well-known/openid-configuration; "
+               "https, http on loopback only). Empty: no sign-in.");
+  flags.String("oidc-client-id", &oidc.client_id, "The gateway's client id at the provider.");
+  flags.String("oidc-client-secret-file", &oidc_client_secret_file, "File holding the client's secret.");
+  flags.String("oidc-scopes", &oidc.scopes, "Scopes asked for at sign-in (space-separated).");
+  flags.String("oidc-ca-file", &oidc.ca_file, "PEM CAs to trust for the provider's HTTPS. Empty: the system's.");
+  flags.String("oidc-audience", &oidc.audience,
+               "The audience bearer JWTs from programs must carry. Empty: the client id.");
+  flags.String("access-map", &oidc.access_map_file,
+               "JSON rules from the provider's claims to projects (README, Production); read again when it changes.");
+  flags.Duration("clock-skew", &oidc.clock_skew, "Clock difference tolerated on exp, nbf and iat of tokens.");
+  flags.Duration("session-max-age", &oidc.session_max_age, "How long a sign-in lasts before signing in again.");
   flags.StringList("allowed-origin", &options.allowed_origins,
                    "A browser Origin allowed besides the gateway's own, e.g. http://localhost:3000; * allows any.");
   flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeat messages to dashboards.");
@@ -68,6 +88,7 @@ int main(int argc, char** argv) {
   if (auto status = CheckHubTls(options.hub_tls); !status.ok()) Fail(std::string(status.message()));
 
   log::SetComponent("gateway");
+  if (insecure_no_auth && !oidc.issuer.empty()) Fail("--insecure-no-auth and --oidc-issuer exclude each other");
   if (insecure_no_auth) {
     log::Warn("AUTHENTICATION IS OFF (--insecure-no-auth): anyone who can reach ", address->ToString(),
               " can watch every project");
@@ -75,7 +96,23 @@ int main(int argc, char** argv) {
     auto token = LoadTokenFile(token_file);
     if (!token.ok()) Fail("--token-file: " + std::string(token.status().message()));
     options.hub_token = *token;
-    auto access = auth::AccessControl::Create({.admin_token = *std::move(token), .credentials_file = credentials_file});
+    std::shared_ptr<auth::IdentitySource> external;
+    if (!oidc.issuer.empty()) {
+      if (std::find(options.allowed_origins.begin(), options.allowed_origins.end(), "*") !=
+          options.allowed_origins.end()) {
+        Fail("--allowed-origin '*' cannot go with --oidc-issuer: any site's page could use a signed-in session");
+      }
+      auto secret = LoadTokenFile(oidc_client_secret_file);
+      if (oidc_client_secret_file.empty()) Fail("--oidc-client-secret-file is required with --oidc-issuer");
+      if (!secret.ok()) Fail("--oidc-client-secret-file: " + std::string(secret.status().message()));
+      oidc.client_secret = *std::move(secret);
+      auto sign_in = oidc::RelyingParty::Create(oidc);
+      if (!sign_in.ok()) Fail(std::string(sign_in.status().message()));
+      options.sign_in = *sign_in;
+      external = *std::move(sign_in);
+    }
+    auto access = auth::AccessControl::Create(
+        {.admin_token = *std::move(token), .credentials_file = credentials_file, .external = std::move(external)});
     if (!access.ok()) Fail("--credentials: " + std::string(access.status().message()));
     options.access = *std::move(access);
   }
@@ -100,7 +137,8 @@ int main(int argc, char** argv) {
   std::printf("nanokit-gateway listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
   log::Info("listening on ", bound.ToString(), options.tls_cert_file.empty() ? " (plain HTTP)" : " (HTTPS and WSS)",
-            ", hub ", options.hub, options.access->enabled() ? " (token required)" : "");
+            ", hub ", options.hub, options.access->enabled() ? " (token required)" : "",
+            options.sign_in ? ", sign-in through " + oidc.issuer : std::string());
 
   int sig = WaitForStopSignal([&gateway, &options] {
     if (options.tls_cert_file.empty()) {

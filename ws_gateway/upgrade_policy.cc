@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "ws_gateway/cookie.h"
 
 namespace nanokit::gateway {
 
@@ -30,11 +31,29 @@ bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
   });
 }
 
-UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessControl& access,
-                              const std::vector<std::string>& allowed_origins) {
-  if (!IsOriginAllowed(request.origin, request.host, allowed_origins)) {
-    return {403, "origin not allowed: start the gateway with --allowed-origin for this dashboard", std::nullopt};
+namespace {
+
+UpgradeDecision Refused(int status, std::string reason) { return {status, std::move(reason)}; }
+
+UpgradeDecision Decide(const absl::StatusOr<auth::Identity>& identity, bool offers_protocol) {
+  if (!identity.ok()) {
+    UpgradeDecision refused = Refused(
+        401, absl::StrCat(identity.status().message(),
+                          ": send \"Authorization: Bearer <token>\" or offer the subprotocol \"nanokit.bearer.<token>\""));
+    refused.unknown_signing_key = absl::IsNotFound(identity.status());
+    return refused;
   }
+  if (!identity->grant->MayView()) {
+    return Refused(403, absl::StrCat("the token \"", identity->grant->subject(), "\" is a publisher's: it may not watch"));
+  }
+  if (!offers_protocol) return Refused(400, "the subprotocol \"nanokit.v1\" is required");
+  return {101, "", *identity};
+}
+
+}  // namespace
+
+UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessControl& access,
+                              const std::vector<std::string>& allowed_origins, absl::string_view sign_in_origin) {
   bool offers_protocol = false;
   std::optional<std::string> protocol_token;
   for (const std::string& protocol : SplitSubprotocols(request.subprotocols)) {
@@ -43,21 +62,25 @@ UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessC
       protocol_token = protocol.substr(kBearerSubprotocolPrefix.size());
     }
   }
+  const std::optional<absl::string_view> session =
+      sign_in_origin.empty() ? std::nullopt : FindCookie(request.cookie, kSessionCookie);
+  if (session && request.authorization.empty() && !protocol_token) {
+    const bool listed = std::any_of(allowed_origins.begin(), allowed_origins.end(), [&](const std::string& allowed) {
+      return absl::EqualsIgnoreCase(allowed, request.origin);
+    });
+    if (!absl::EqualsIgnoreCase(request.origin, sign_in_origin) && !listed) {
+      return Refused(403, absl::StrCat("a signed-in WebSocket must come from the dashboard's origin ", sign_in_origin,
+                                       request.origin.empty() ? " (it sent none)" : ""));
+    }
+    return Decide(access.AuthenticateSession(*session), offers_protocol);
+  }
+  if (!IsOriginAllowed(request.origin, request.host, allowed_origins)) {
+    return Refused(403, "origin not allowed: start the gateway with --allowed-origin for this dashboard");
+  }
   // The header first; the subprotocol when there is none or it fails.
   auto identity = access.AuthenticateBearer(request.authorization);
   if (!identity.ok() && protocol_token) identity = access.Authenticate(*protocol_token);
-  if (!identity.ok()) {
-    return {401,
-            absl::StrCat(identity.status().message(),
-                         ": send \"Authorization: Bearer <token>\" or offer the subprotocol \"nanokit.bearer.<token>\""),
-            std::nullopt};
-  }
-  if (!identity->grant->MayView()) {
-    return {403, absl::StrCat("the token \"", identity->grant->subject(), "\" is a publisher's: it may not watch"),
-            std::nullopt};
-  }
-  if (!offers_protocol) return {400, "the subprotocol \"nanokit.v1\" is required", std::nullopt};
-  return {101, "", *std::move(identity)};
+  return Decide(identity, offers_protocol);
 }
 
 }  // namespace nanokit::gateway

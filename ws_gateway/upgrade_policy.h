@@ -19,13 +19,18 @@ struct UpgradeRequest {
   absl::string_view origin = {};         // Origin header; empty when absent
   absl::string_view authorization = {};  // Authorization header
   absl::string_view subprotocols = {};   // Sec-WebSocket-Protocol header
+  absl::string_view cookie = {};         // Cookie header
 };
 
 struct UpgradeDecision {
   int http_status = 101;  // 101 to accept; else 400, 401 or 403
   std::string reason;     // for the response body; never holds a token
   // Who opens it, when accepted.
-  std::optional<auth::Identity> identity;
+  std::optional<auth::Identity> identity = std::nullopt;
+  // Refused for a JWT whose signing key is not known yet: fetch the
+  // provider's keys (AccessControl::RefreshKeys, off the connection's
+  // thread) and decide again.
+  bool unknown_signing_key = false;
   bool accepted() const { return http_status == 101; }
 };
 
@@ -38,8 +43,16 @@ bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
 
 // The token comes from the Authorization header or, for browsers (which
 // cannot set headers on a WebSocket), a "nanokit.bearer.<token>"
-// subprotocol. It must be one that may view: a publisher's is refused (403).
+// subprotocol; it may be a provider-issued JWT when sign-in is on. It must
+// be one that may view: a publisher's is refused (403).
+//
+// With sign-in on (sign_in_origin is the public URL's origin), a request
+// without a token may bring the session cookie instead. A browser sends
+// that cookie to any page's WebSocket, so such a request must come from
+// the dashboard's own origin (or one listed in allowed_origins, never "*"):
+// another site's page cannot ride a signed-in person's session.
 UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessControl& access,
-                              const std::vector<std::string>& allowed_origins);
+                              const std::vector<std::string>& allowed_origins,
+                              absl::string_view sign_in_origin = {});
 
 }  // namespace nanokit::gateway

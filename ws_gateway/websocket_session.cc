@@ -87,14 +87,53 @@ void WebSocketSession<Stream>::OnAccept(beast::error_code ec, auth::Identity ide
   grant_ = identity.grant;
   log::Info("conn=", id_, " WebSocket open from ", peer_, " as ", grant_->subject());
   gateway_->AddSession(this->shared_from_this());
+  FollowIdentity(identity);
+  ArmHeartbeat();
+  DoRead();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::FollowIdentity(const auth::Identity& identity) {
   grant_follower_ = gateway_->options().access->Follow(
       identity, [weak = this->weak_from_this(), executor = ws_.get_executor()](auth::GrantPtr grant) {
         net::post(executor, [weak, grant = std::move(grant)]() mutable {
           if (auto self = weak.lock()) self->OnGrantChange(std::move(grant));
         });
       });
-  ArmHeartbeat();
-  DoRead();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::Reauthenticate(std::string token, bool refreshed) {
+  if (closing_ || closed_) return;
+  auto identity = gateway_->options().access->Authenticate(token);
+  if (absl::IsNotFound(identity.status()) && !refreshed) {
+    // A kid not seen yet: fetch the provider's keys off this shard.
+    gateway_->Offload([weak = this->weak_from_this(), executor = ws_.get_executor(), token = std::move(token),
+                       access = gateway_->options().access]() mutable {
+      access->RefreshKeys();
+      net::post(executor, [weak, token = std::move(token)]() mutable {
+        if (auto self = weak.lock()) self->Reauthenticate(std::move(token), true);
+      });
+    });
+    return;
+  }
+  if (identity.ok() && !identity->grant->MayView()) {
+    identity = absl::UnauthenticatedError(
+        absl::StrCat("the token \"", identity->grant->subject(), "\" is a publisher's: it may not watch"));
+  }
+  if (!identity.ok()) {
+    // The connection stays on the token it has until that one ends.
+    log::Warn("conn=", id_, " auth refused: ", identity.status().message());
+    Reply(ErrorMessage("unauthenticated", absl::StrCat(identity.status().message(),
+                                                       "; the connection keeps its current token")));
+    return;
+  }
+  log::Info("conn=", id_, " now runs on a fresh token of ", identity->grant->subject());
+  FollowIdentity(*identity);
+  OnGrantChange(identity->grant);
+  v1::ServerMessage authenticated;
+  authenticated.set_type("authenticated");
+  Reply(authenticated);
 }
 
 template <class Stream>
@@ -157,6 +196,9 @@ void WebSocketSession<Stream>::HandleMessage(const std::string& text) {
       watching_projects_ = false;
       gateway_->directory().Unfollow(id_);
       break;
+    case ClientRequest::Kind::kAuth:
+      Reauthenticate(client_request.token, false);
+      break;
   }
 }
 
@@ -198,7 +240,7 @@ void WebSocketSession<Stream>::OnGrantChange(auth::GrantPtr grant) {
   if (closing_ || closed_) return;
   if (grant == nullptr) {
     log::Warn("conn=", id_, " token of ", grant_->subject(), " was revoked or has expired; closing (4401)");
-    StartClose(static_cast<websocket::close_code>(kCloseTokenRevoked), "token revoked or expired");
+    StartClose(static_cast<websocket::close_code>(kCloseTokenRevoked), "signed out, or the token was revoked or expired");
     return;
   }
   grant_ = std::move(grant);

@@ -75,6 +75,11 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   void Unsubscribe(const std::string& project);
   // The token's grant changed (null: revoked or expired).
   void OnGrantChange(auth::GrantPtr grant);
+  // From now on, follow this identity's grant.
+  void FollowIdentity(const auth::Identity& identity);
+  // An "auth" message: the connection moves to a fresh token. refreshed:
+  // the provider's keys were fetched again for it.
+  void Reauthenticate(std::string token, bool refreshed);
   void Reply(const bridge::v1::ServerMessage& message);
   // Starts the next write: the queue's next batch as one frame — a message
   // alone as itself, several as a "batch" written straight from the shared

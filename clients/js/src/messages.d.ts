@@ -161,4 +161,5 @@ export interface ClientMessage {
   project?: string;
   epoch?: string;
   afterSeq?: string;
+  token?: string;
 }

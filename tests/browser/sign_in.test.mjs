@@ -1,0 +1,210 @@
+// Sign-in through a real OpenID provider (npm's oidc-provider) in a real
+// browser (Debian's chromium): two people in different groups sign in
+// through the provider's own login form and see different projects, never
+// each other's names; the session cookie is HttpOnly, Secure and __Host-,
+// and nothing of it is readable by page scripts; an expired session ends
+// the dashboard's WebSocket with 4401 and the page says "Signed out — sign
+// in again". Bad callbacks, logouts and upgrades are refused.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
+import { Stack, buildDir, waitFor } from '../support/stack.mjs';
+import { TcpProxy } from '../support/tcp_proxy.mjs';
+import { startIdentityProvider } from '../support/oidc_idp.mjs';
+
+const artifacts = process.env.NANOKIT_ARTIFACTS ?? path.join(buildDir, 'artifacts', 'browser');
+mkdirSync(artifacts, { recursive: true });
+const SESSION_SECONDS = 12;
+
+let dir;
+let front; // the public URL: a proxy whose port is known before the gateway starts
+let idp;
+let stack;
+let browser;
+let publicUrl;
+
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'nanokit-sign-in-'));
+  front = await TcpProxy.start(1);
+  publicUrl = `http://127.0.0.1:${front.port}`;
+  idp = await startIdentityProvider({
+    clientId: 'nanokit-dashboard',
+    clientSecret: 'test-client-secret-0123456789',
+    redirectUri: `${publicUrl}/auth/callback`,
+    users: {
+      alice: { email: 'alice@example.com', groups: ['team-web', 'staff'] },
+      bob: { email: 'bob@example.org', groups: ['team-api'] },
+    },
+  });
+  writeFileSync(path.join(dir, 'client-secret'), 'test-client-secret-0123456789\n', { mode: 0o600 });
+  writeFileSync(path.join(dir, 'access-map.json'), JSON.stringify({
+    rules: [
+      { claim: 'groups', equals: 'bridge-admins', role: 'admin' },
+      { claim: 'groups', prefix: 'team-', project: '$suffix' },
+    ],
+  }));
+  stack = await Stack.start({
+    gatewayArgs: ['--public-url', publicUrl, '--oidc-issuer', idp.issuer, '--oidc-client-id', 'nanokit-dashboard',
+      '--oidc-client-secret-file', path.join(dir, 'client-secret'), '--oidc-scopes', 'openid email profile groups',
+      '--access-map', path.join(dir, 'access-map.json'), '--session-max-age', `${SESSION_SECONDS}s`],
+  });
+  front.targetPort = stack.gatewayPort;
+  for (const project of ['web', 'api', 'secret-ops']) {
+    await stack.publish(project, [{ statusUpdate: { resourceId: `${project}-svc`, kind: 'service', status: 'HEALTHY' } }]);
+  }
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await idp?.stop();
+  await front?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+
+// Opens the dashboard in a fresh browser profile and signs in as user
+// through the provider's own pages.
+async function signIn(user) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${publicUrl}/`);
+  const link = page.locator('#sign-in');
+  await link.waitFor();
+  await shot(page, `sign-in-${user}-before`);
+  await link.click();
+  // oidc-provider's login form, then its consent form.
+  await page.locator('input[name="login"]').fill(user);
+  await page.locator('input[name="password"]').fill('any-password');
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL((url) => url.href.startsWith(publicUrl) || /consent|interaction/.test(url.href));
+  if (!page.url().startsWith(publicUrl)) await page.locator('button[type="submit"]').click();
+  await page.waitForURL((url) => url.href.startsWith(publicUrl));
+  return { context, page, errors };
+}
+
+test('two people in different groups sign in and each sees only their projects', async () => {
+  const alice = await signIn('alice');
+  try {
+    const { page, context } = alice;
+    await page.locator('#user .name').waitFor();
+    assert.equal(await page.locator('#user .name').innerText(), 'alice@example.com');
+    await page.locator('section[data-project="web"] tr[data-resource="web-svc"]').waitFor();
+    await waitFor('the project list', async () => (await page.locator('#project-list li, nav [data-project]').count()) > 0, 5000);
+    const text = await page.locator('body').innerText();
+    assert.doesNotMatch(text, /\bapi\b|secret-ops/, 'alice never sees another team\'s project names');
+    await shot(page, 'sign-in-alice-signed-in');
+
+    // The session cookie: __Host-, HttpOnly, Secure, SameSite=Lax; nothing
+    // of it (or of any token) is readable by the page.
+    const cookies = await context.cookies(publicUrl);
+    const session = cookies.find((c) => c.name === '__Host-nanokit-session');
+    assert.ok(session, `a session cookie (have ${cookies.map((c) => c.name)})`);
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.secure, true);
+    assert.equal(session.sameSite, 'Lax');
+    assert.equal(session.path, '/');
+    assert.equal(await page.evaluate(() => document.cookie), '');
+    const storage = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+    assert.doesNotMatch(storage, /eyJ/, 'no JWT in web storage');
+
+    // /auth/me, for the dashboard: who, and which projects.
+    const me = await page.evaluate(async () => (await fetch('/auth/me')).json());
+    assert.deepEqual(me.projects, ['web']);
+    assert.equal(me.signedIn, true);
+
+    // Another site's page cannot ride the session: a cookie-carrying
+    // upgrade from a foreign Origin is refused.
+    const cookieHeader = `${session.name}=${session.value}`;
+    const refused = await new Promise((resolve) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${front.port}/ws`, 'nanokit.v1',
+        { headers: { Cookie: cookieHeader, Origin: 'https://evil.example' } });
+      ws.on('unexpected-response', (req, res) => resolve(res.statusCode));
+      ws.on('open', () => { ws.close(); resolve(101); });
+      ws.on('error', () => {});
+    });
+    assert.equal(refused, 403);
+    // Nor end it: a logout from a foreign Origin is refused.
+    const logout = await fetch(`${publicUrl}/auth/logout`, { method: 'POST', headers: { Cookie: cookieHeader, Origin: 'https://evil.example' } });
+    assert.equal(logout.status, 403);
+
+    const bob = await signIn('bob');
+    try {
+      await bob.page.locator('section[data-project="api"] tr[data-resource="api-svc"]').waitFor();
+      const bobText = await bob.page.locator('body').innerText();
+      assert.doesNotMatch(bobText, /\bweb\b|secret-ops|alice/);
+      // A project outside his access, asked for by name, is refused.
+      const denied = await bob.page.evaluate(async () => (await fetch('/auth/me')).json());
+      assert.deepEqual(denied.projects, ['api']);
+      await shot(bob.page, 'sign-in-bob-signed-in');
+      assert.deepEqual(bob.errors, []);
+    } finally {
+      await bob.context.close();
+    }
+
+    // The session ends (--session-max-age): the WebSocket closes with 4401
+    // and the page offers to sign in again, without a reconnect loop.
+    await page.locator('#sign-in-again').waitFor({ timeout: (SESSION_SECONDS + 5) * 1000 });
+    assert.match(await page.locator('#banner').innerText(), /Signed out — sign in again/);
+    assert.equal(await page.evaluate(() => window.nanokit.connection.closeCode), 4401);
+    await shot(page, 'sign-in-alice-signed-out');
+    assert.deepEqual(alice.errors, []);
+  } finally {
+    await alice.context.close();
+  }
+});
+
+test('bad callbacks are refused and change nothing', async () => {
+  // No login cookie: this browser did not start the sign-in.
+  let response = await fetch(`${publicUrl}/auth/callback?code=x&state=y`, { redirect: 'manual' });
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /Sign in again/);
+
+  // A login cookie, but the state is not its login's.
+  const login = await fetch(`${publicUrl}/auth/login?return_to=/`, { redirect: 'manual' });
+  assert.equal(login.status, 302);
+  const location = new URL(login.headers.get('location'));
+  assert.equal(location.origin, idp.issuer);
+  assert.equal(location.searchParams.get('code_challenge_method'), 'S256');
+  assert.ok(location.searchParams.get('nonce'));
+  const setCookie = login.headers.get('set-cookie');
+  assert.match(setCookie, /^__Host-nanokit-login=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; Secure; SameSite=Lax/);
+  const loginCookie = setCookie.split(';')[0];
+  response = await fetch(`${publicUrl}/auth/callback?code=x&state=wrong`, { redirect: 'manual', headers: { Cookie: loginCookie } });
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /state/);
+  // Its login is used up: the right state now finds nothing either.
+  const state = location.searchParams.get('state');
+  response = await fetch(`${publicUrl}/auth/callback?code=x&state=${state}`, { redirect: 'manual', headers: { Cookie: loginCookie } });
+  assert.equal(response.status, 400);
+  assert.match(await response.text(), /already used/);
+
+  // A right state with a code the provider never issued: refused by it.
+  const again = await fetch(`${publicUrl}/auth/login`, { redirect: 'manual' });
+  const againState = new URL(again.headers.get('location')).searchParams.get('state');
+  response = await fetch(`${publicUrl}/auth/callback?code=forged-code&state=${againState}`,
+    { redirect: 'manual', headers: { Cookie: again.headers.get('set-cookie').split(';')[0] } });
+  assert.equal(response.status, 401);
+  assert.match(await response.text(), /refused the code/);
+
+  // An unknown session cookie is no session.
+  const me = await fetch(`${publicUrl}/auth/me`, { headers: { Cookie: '__Host-nanokit-session=made-up' } });
+  assert.equal(me.status, 401);
+  // A return_to to another host is not followed.
+  const away = await fetch(`${publicUrl}/auth/login?return_to=//evil.example/`, { redirect: 'manual' });
+  assert.equal(away.status, 302);
+});
