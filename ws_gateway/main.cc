@@ -65,6 +65,8 @@ int main(int argc, char** argv) {
                "JSON rules from the provider's claims to projects (README, Production); read again when it changes.");
   flags.Duration("clock-skew", &oidc.clock_skew, "Clock difference tolerated on exp, nbf and iat of tokens.");
   flags.Duration("session-max-age", &oidc.session_max_age, "How long a sign-in lasts before signing in again.");
+  flags.Duration("oidc-key-refetch-interval", &oidc.min_key_refetch_interval,
+                 "A JWT naming an unknown signing key fetches the provider's keys again at most this often.");
   flags.StringList("allowed-origin", &options.allowed_origins,
                    "A browser Origin allowed besides the gateway's own, e.g. http://localhost:3000; * allows any.");
   flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeat messages to dashboards.");
