@@ -61,7 +61,7 @@ TEST(ProtocolVectorsTest, ServerMessagesParseAndPrintBackExactly) {
     for (const auto& inner : message.messages()) types.insert(inner.type());
   }
   EXPECT_EQ(types, (std::set<std::string>{"status_update", "log_stream", "reconcile_start", "reconcile_end",
-                                          "snapshot", "resumed", "batch", "heartbeat", "error", "projects"}))
+                                          "snapshot", "resumed", "batch", "heartbeat", "error", "projects", "authenticated"}))
       << "every ServerMessage type has an example";
 }
 
@@ -83,7 +83,7 @@ TEST(ProtocolVectorsTest, ClientMessagesParseAndPrintBackExactly) {
     EXPECT_EQ(ToJson(message), vector.json) << vector.name;
     types.insert(message.type());
   }
-  EXPECT_EQ(types, (std::set<std::string>{"subscribe", "unsubscribe", "watch_projects", "unwatch_projects"}));
+  EXPECT_EQ(types, (std::set<std::string>{"subscribe", "unsubscribe", "watch_projects", "unwatch_projects", "auth"}));
 }
 
 TEST(ProtocolVectorsTest, BatchIsTheSplicedJoinOfItsMessages) {

@@ -167,6 +167,17 @@ export class NanokitClient {
     this._notify(new Set([project]), this._updateLive());
   }
 
+  /**
+   * Moves the open connection to a fresh token (a provider-issued JWT, say)
+   * before the one it runs on expires; reconnects use it too. The gateway
+   * answers "authenticated", or an "unauthenticated" error and keeps the
+   * old one.
+   */
+  authenticate(token) {
+    this._token = token;
+    this._send({ type: 'auth', token });
+  }
+
   start() {
     if (this._connection.status === ConnectionStatus.CLOSED) return;
     this._open();

@@ -143,6 +143,8 @@ export declare class NanokitClient {
   onChange(listener: (notice: ChangeNotice) => void): () => void;
   subscribe(project: string): void;
   unsubscribe(project: string): void;
+  /** Moves the open connection to a fresh token before its own expires (also used on reconnects). */
+  authenticate(token: string): void;
   start(): void;
   close(): void;
 }
