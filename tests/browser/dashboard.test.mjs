@@ -4,25 +4,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { Stack, buildDir } from '../support/stack.mjs';
-
-const artifacts = process.env.NANOKIT_ARTIFACTS ?? path.join(buildDir, 'artifacts', 'browser');
-mkdirSync(artifacts, { recursive: true });
+import { launchChromium, shot } from '../support/browser.mjs';
+import { Stack } from '../support/stack.mjs';
 
 let stack;
 let browser;
 
 before(async () => {
   stack = await Stack.start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -38,7 +28,6 @@ async function openPage(fragment) {
   return { page, errors };
 }
 
-const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
 test('the dashboard shows the core\'s resources and follows changes live, through a gateway restart', async () => {
   await stack.publish('shop', [

@@ -8,17 +8,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium, shot } from '../support/browser.mjs';
 import WebSocket from 'ws';
-import { Stack, buildDir, waitFor } from '../support/stack.mjs';
+import { Stack, waitFor } from '../support/stack.mjs';
 import { TcpProxy } from '../support/tcp_proxy.mjs';
 import { startIdentityProvider } from '../support/oidc_idp.mjs';
 
-const artifacts = process.env.NANOKIT_ARTIFACTS ?? path.join(buildDir, 'artifacts', 'browser');
-mkdirSync(artifacts, { recursive: true });
 const SESSION_SECONDS = 12;
 
 let dir;
@@ -57,12 +55,7 @@ before(async () => {
   for (const project of ['web', 'api', 'secret-ops']) {
     await stack.publish(project, [{ statusUpdate: { resourceId: `${project}-svc`, kind: 'service', status: 'HEALTHY' } }]);
   }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -73,7 +66,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 
 // Opens the dashboard in a fresh browser profile and signs in as user
 // through the provider's own pages.
