@@ -106,6 +106,7 @@ absl::StatusOr<std::shared_ptr<RelyingParty>> RelyingParty::Create(RelyingPartyO
   if (!access_map.ok()) return absl::InvalidArgumentError(absl::StrCat("--access-map: ", access_map.status().message()));
   std::shared_ptr<RelyingParty> party(new RelyingParty(std::move(options), *std::move(access_map)));
   party->discovery_ = std::thread([raw = party.get()] { raw->RunDiscovery(); });
+  if (party->options_.refresh) party->refresher_ = std::thread([raw = party.get()] { raw->RunRefreshes(); });
   return party;
 }
 
@@ -120,6 +121,7 @@ RelyingParty::RelyingParty(RelyingPartyOptions options, std::unique_ptr<auth::Ac
 RelyingParty::~RelyingParty() {
   stop_.Notify();
   if (discovery_.joinable()) discovery_.join();
+  if (refresher_.joinable()) refresher_.join();
 }
 
 void RelyingParty::RunDiscovery() {
@@ -191,6 +193,9 @@ absl::StatusOr<RelyingParty::LoginStart> RelyingParty::StartLogin(absl::string_v
                                              {"nonce", login.nonce},
                                              {"code_challenge", CodeChallenge(login.code_verifier)},
                                              {"code_challenge_method", "S256"}}));
+  // OpenID Connect Core 11: offline_access (a refresh token) is granted
+  // only when the person is asked to consent.
+  if (absl::StrContains(absl::StrCat(" ", options_.scopes, " "), " offline_access ")) url += "&prompt=consent";
   return LoginStart{std::move(url), std::move(begun->first)};
 }
 
@@ -221,31 +226,14 @@ absl::StatusOr<RelyingParty::LoginResult> RelyingParty::FinishLogin(
   auto provider = this->provider();
   if (provider == nullptr) return absl::UnavailableError("the identity provider cannot be reached");
 
-  FetchRequest request{
-      .method = "POST",
-      .url = provider->metadata().token_endpoint,
-      .headers = {{"Authorization", "Basic " + absl::Base64Escape(PercentEncode(options_.client_id) + ":" +
-                                                                  PercentEncode(options_.client_secret))},
-                  {"Accept", "application/json"}},
-      .body = EncodeForm({{"grant_type", "authorization_code"},
-                          {"code", code},
-                          {"redirect_uri", redirect_uri_},
-                          {"code_verifier", login->code_verifier}}),
-      .content_type = "application/x-www-form-urlencoded",
-      .ca_file = options_.ca_file};
-  auto response = Fetch(request);
-  if (!response.ok()) return absl::UnavailableError(response.status().message());
-  auto body = auth::ParseJsonObject(response->body);
-  if (response->status != 200) {
-    const std::string error = body.ok() ? auth::StringField(*body, "error") : "";
-    if (response->status >= 500 || error.empty()) {
-      return absl::UnavailableError(
-          absl::StrCat("the identity provider's token endpoint answered ", response->status));
-    }
-    return absl::UnauthenticatedError(
-        absl::StrCat("the identity provider refused the code: ", error, " (used, expired or not this client's)"));
+  auto body = TokenRequest(*provider, {{"grant_type", "authorization_code"},
+                                       {"code", code},
+                                       {"redirect_uri", redirect_uri_},
+                                       {"code_verifier", login->code_verifier}});
+  if (!body.ok()) {
+    if (!absl::IsUnauthenticated(body.status())) return body.status();
+    return absl::UnauthenticatedError(absl::StrCat(body.status().message(), " (used, expired or not this client's)"));
   }
-  if (!body.ok()) return absl::UnavailableError("the identity provider's token response is not JSON");
   const std::string id_token = auth::StringField(*body, "id_token");
   if (id_token.empty()) return absl::UnauthenticatedError("the token response has no id_token (is scope openid?)");
   auto claims = provider->Verify(id_token, Expect(options_.client_id, login->nonce));
@@ -257,6 +245,14 @@ absl::StatusOr<RelyingParty::LoginResult> RelyingParty::FinishLogin(
   session.user = absl::StrCat(provider->metadata().issuer, " ", subject);
   session.name = DisplayName(*claims);
   session.expires = options_.clock->Now() + options_.session_max_age;
+  if (options_.refresh) {
+    session.refresh_token = auth::StringField(*body, "refresh_token");
+    if (session.refresh_token.empty()) {
+      log::Warn("oidc: the provider gave ", session.name,
+                " no refresh token (add offline_access to --oidc-scopes?): the session keeps its sign-in claims");
+    }
+    session.refresh_at = ExpiryOf(*claims).value_or(absl::InfiniteFuture());
+  }
   auth::GrantPtr grant = GrantFor(*claims, session.name);
   session.claims = *std::move(claims);
   std::string name = session.name;
@@ -267,6 +263,77 @@ absl::StatusOr<RelyingParty::LoginResult> RelyingParty::FinishLogin(
                            : absl::StrCat(grant->projects().size(), " projects"),
             ")");
   return LoginResult{*std::move(id), std::move(login->return_to), std::move(name)};
+}
+
+absl::StatusOr<pb::Struct> RelyingParty::TokenRequest(const Provider& provider, const FormFields& form) const {
+  FetchRequest request{
+      .method = "POST",
+      .url = provider.metadata().token_endpoint,
+      .headers = {{"Authorization", "Basic " + absl::Base64Escape(PercentEncode(options_.client_id) + ":" +
+                                                                  PercentEncode(options_.client_secret))},
+                  {"Accept", "application/json"}},
+      .body = EncodeForm(form),
+      .content_type = "application/x-www-form-urlencoded",
+      .ca_file = options_.ca_file};
+  auto response = Fetch(request);
+  if (!response.ok()) return absl::UnavailableError(response.status().message());
+  auto body = auth::ParseJsonObject(response->body);
+  if (response->status != 200) {
+    const std::string error = body.ok() ? auth::StringField(*body, "error") : "";
+    if (response->status >= 500 || error.empty()) {
+      return absl::UnavailableError(
+          absl::StrCat("the identity provider's token endpoint answered ", response->status));
+    }
+    return absl::UnauthenticatedError(absl::StrCat("the identity provider refused the ",
+                                                   form.front().second == "refresh_token" ? "refresh" : "code", ": ",
+                                                   error));
+  }
+  if (!body.ok()) return absl::UnavailableError("the identity provider's token response is not JSON");
+  return body;
+}
+
+void RelyingParty::RunRefreshes() {
+  while (!stop_.WaitForNotificationWithTimeout(absl::Seconds(1))) {
+    for (const auto& [key, session] : sessions_.DueForRefresh(options_.clock->Now())) {
+      if (stop_.HasBeenNotified()) return;
+      Refresh(key, *session);
+    }
+  }
+}
+
+void RelyingParty::Refresh(const std::string& key, const Session& session) {
+  auto provider = this->provider();
+  if (provider == nullptr) return;
+  auto body = TokenRequest(*provider, {{"grant_type", "refresh_token"}, {"refresh_token", session.refresh_token}});
+  if (absl::IsUnauthenticated(body.status())) {
+    log::Warn("oidc: ", session.name, ": ", body.status().message(), "; the session ends");
+    sessions_.EndByKey(key);
+    return;
+  }
+  Session next = session;
+  if (!body.ok()) {
+    // The provider is away: try again shortly; the session keeps its claims
+    // until it answers, or until --session-max-age.
+    log::Warn("oidc: cannot refresh ", session.name, ": ", body.status().message(), "; retrying");
+    next.refresh_at = options_.clock->Now() + absl::Seconds(10);
+    sessions_.Update(key, std::move(next));
+    return;
+  }
+  const std::string id_token = auth::StringField(*body, "id_token");
+  auto claims = id_token.empty() ? absl::StatusOr<pb::Struct>(absl::UnauthenticatedError("no id_token"))
+                                 : provider->Verify(id_token, Expect(options_.client_id, ""));
+  if (!claims.ok() || absl::StrCat(provider->metadata().issuer, " ", auth::StringField(*claims, "sub")) != session.user) {
+    log::Warn("oidc: the refreshed ID token of ", session.name, " is refused (",
+              claims.ok() ? "another subject" : claims.status().message(), "); the session ends");
+    sessions_.EndByKey(key);
+    return;
+  }
+  if (std::string rotated = auth::StringField(*body, "refresh_token"); !rotated.empty()) {
+    next.refresh_token = std::move(rotated);
+  }
+  next.refresh_at = ExpiryOf(*claims).value_or(absl::InfiniteFuture());
+  next.claims = *std::move(claims);
+  sessions_.Update(key, std::move(next));
 }
 
 void RelyingParty::EndSession(absl::string_view session_id) {

@@ -32,6 +32,7 @@
 #include "auth/access_map.h"
 #include "auth/identity_source.h"
 #include "common/clock.h"
+#include "oidc/form.h"
 #include "oidc/pending_logins.h"
 #include "oidc/provider.h"
 #include "oidc/session_store.h"
@@ -60,6 +61,10 @@ struct RelyingPartyOptions {
   // JWTs followed for their expiry and the access map.
   size_t max_bearer_tokens = 100000;
   absl::Duration min_key_refetch_interval = absl::Minutes(1);
+  // --oidc-refresh: keep the provider's refresh token and refresh each
+  // session's claims when its ID token expires; a refused refresh ends the
+  // session (the person was removed or signed out at the provider).
+  bool refresh = false;
   const Clock* clock = &Clock::Real();
 };
 
@@ -131,6 +136,12 @@ class RelyingParty : public auth::IdentitySource {
 
   RelyingParty(RelyingPartyOptions options, std::unique_ptr<auth::AccessMapFile> access_map);
   void RunDiscovery();
+  void RunRefreshes();
+  // One refresh of a session's claims; ends it when the provider refuses.
+  void Refresh(const std::string& key, const Session& session);
+  // The token endpoint's answer to form, or why not: UNAUTHENTICATED when
+  // the provider refused the grant, UNAVAILABLE when it could not be asked.
+  absl::StatusOr<google::protobuf::Struct> TokenRequest(const Provider& provider, const FormFields& form) const;
   std::shared_ptr<Provider> provider() const;
   auth::JwtExpectations Expect(std::string audience, std::string nonce) const;
   // What the claims may see now: never null (no rule: nothing).
@@ -149,6 +160,7 @@ class RelyingParty : public auth::IdentitySource {
 
   absl::Notification stop_;
   std::thread discovery_;
+  std::thread refresher_;
 };
 
 // Display name and identity from ID token claims: email, else

@@ -44,6 +44,28 @@ void SessionStore::End(absl::string_view session_id) {
   sessions_.erase(KeyOf(session_id));
 }
 
+void SessionStore::EndByKey(absl::string_view key) {
+  absl::MutexLock lock(&mu_);
+  sessions_.erase(key);
+}
+
+void SessionStore::Update(absl::string_view key, Session session) {
+  absl::MutexLock lock(&mu_);
+  auto it = sessions_.find(key);
+  if (it != sessions_.end()) it->second = std::make_shared<const Session>(std::move(session));
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<const Session>>> SessionStore::DueForRefresh(absl::Time now) const {
+  std::vector<std::pair<std::string, std::shared_ptr<const Session>>> due;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [key, session] : sessions_) {
+    if (!session->refresh_token.empty() && now >= session->refresh_at && now < session->expires) {
+      due.emplace_back(key, session);
+    }
+  }
+  return due;
+}
+
 void SessionStore::RemoveExpired(absl::Time now) {
   absl::MutexLock lock(&mu_);
   absl::erase_if(sessions_, [now](const auto& entry) { return now >= entry.second->expires; });

@@ -9,6 +9,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <google/protobuf/struct.pb.h>
 
@@ -25,6 +27,10 @@ struct Session {
   std::string name;  // for display and logs: email, else username, else subject
   google::protobuf::Struct claims;
   absl::Time expires;
+  // With --oidc-refresh: the provider's refresh token (never leaves the
+  // gateway) and when the claims are due for a refresh (the ID token's exp).
+  std::string refresh_token = {};
+  absl::Time refresh_at = absl::InfiniteFuture();
 };
 
 class SessionStore {
@@ -40,6 +46,12 @@ class SessionStore {
   std::shared_ptr<const Session> Find(absl::string_view session_id, absl::Time now) const;
   std::shared_ptr<const Session> FindByKey(absl::string_view key, absl::Time now) const;
   void End(absl::string_view session_id);
+  void EndByKey(absl::string_view key);
+  // Replaces a session's contents (fresh claims after a refresh); nothing
+  // when it has ended meanwhile.
+  void Update(absl::string_view key, Session session);
+  // The keys and sessions due for a refresh at now.
+  std::vector<std::pair<std::string, std::shared_ptr<const Session>>> DueForRefresh(absl::Time now) const;
   void RemoveExpired(absl::Time now);
   size_t size() const;
 

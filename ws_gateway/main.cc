@@ -65,6 +65,10 @@ int main(int argc, char** argv) {
                "JSON rules from the provider's claims to projects (README, Production); read again when it changes.");
   flags.Duration("clock-skew", &oidc.clock_skew, "Clock difference tolerated on exp, nbf and iat of tokens.");
   flags.Duration("session-max-age", &oidc.session_max_age, "How long a sign-in lasts before signing in again.");
+  flags.Bool("oidc-refresh", &oidc.refresh,
+             "Keep each session's refresh token and refresh its claims when its ID token expires: group changes at "
+             "the provider apply within the ID token's lifetime, and a person removed there is signed out (add "
+             "offline_access to --oidc-scopes where the provider needs it).");
   flags.Duration("oidc-key-refetch-interval", &oidc.min_key_refetch_interval,
                  "A JWT naming an unknown signing key fetches the provider's keys again at most this often.");
   flags.StringList("allowed-origin", &options.allowed_origins,

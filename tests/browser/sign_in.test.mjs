@@ -4,7 +4,9 @@
 // each other's names; the session cookie is HttpOnly, Secure and __Host-,
 // and nothing of it is readable by page scripts; an expired session ends
 // the dashboard's WebSocket with 4401 and the page says "Signed out — sign
-// in again". Bad callbacks, logouts and upgrades are refused.
+// in again". Bad callbacks, logouts and upgrades are refused. With
+// --oidc-refresh, a group change at the provider reaches an open dashboard
+// and a person removed there is signed out.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,12 +71,12 @@ after(async () => {
 
 // Opens the dashboard in a fresh browser profile and signs in as user
 // through the provider's own pages.
-async function signIn(user) {
+async function signIn(user, url = publicUrl) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${publicUrl}/`);
+  await page.goto(`${url}/`);
   const link = page.locator('#sign-in');
   await link.waitFor();
   await shot(page, `sign-in-${user}-before`);
@@ -83,9 +85,9 @@ async function signIn(user) {
   await page.locator('input[name="login"]').fill(user);
   await page.locator('input[name="password"]').fill('any-password');
   await page.locator('button[type="submit"]').click();
-  await page.waitForURL((url) => url.href.startsWith(publicUrl) || /consent|interaction/.test(url.href));
-  if (!page.url().startsWith(publicUrl)) await page.locator('button[type="submit"]').click();
-  await page.waitForURL((url) => url.href.startsWith(publicUrl));
+  await page.waitForURL((at) => at.href.startsWith(url) || /consent|interaction/.test(at.href));
+  if (!page.url().startsWith(url)) await page.locator('button[type="submit"]').click();
+  await page.waitForURL((at) => at.href.startsWith(url));
   return { context, page, errors };
 }
 
@@ -199,4 +201,51 @@ test('bad callbacks are refused and change nothing', async () => {
   // A return_to to another host is not followed.
   const away = await fetch(`${publicUrl}/auth/login?return_to=//evil.example/`, { redirect: 'manual' });
   assert.equal(away.status, 302);
+});
+
+test('with --oidc-refresh, group changes at the provider reach open dashboards, and a removed person is signed out', async () => {
+  const proxy = await TcpProxy.start(1);
+  const url = `http://127.0.0.1:${proxy.port}`;
+  const users = { carol: { email: 'carol@example.com', groups: ['team-web'] } };
+  const provider = await startIdentityProvider({
+    clientId: 'nanokit-dashboard', clientSecret: 'test-client-secret-0123456789', redirectUri: `${url}/auth/callback`,
+    users, idTokenSeconds: 3,
+  });
+  const refreshing = await Stack.start({
+    gatewayArgs: ['--public-url', url, '--oidc-issuer', provider.issuer, '--oidc-client-id', 'nanokit-dashboard',
+      '--oidc-client-secret-file', path.join(dir, 'client-secret'),
+      '--oidc-scopes', 'openid email groups offline_access', '--oidc-refresh',
+      '--access-map', path.join(dir, 'access-map.json')],
+  });
+  proxy.targetPort = refreshing.gatewayPort;
+  let carol;
+  try {
+    for (const project of ['web', 'api']) {
+      await refreshing.publish(project, [{ statusUpdate: { resourceId: `${project}-svc`, kind: 'service', status: 'HEALTHY' } }]);
+    }
+    carol = await signIn('carol', url);
+    const { page } = carol;
+    await page.locator('section[data-project="web"] tr[data-resource="web-svc"]').waitFor();
+    const projects = async () => (await page.evaluate(async () => (await fetch('/auth/me')).json())).projects;
+    assert.deepEqual(await projects(), ['web']);
+
+    // Moved to another team at the provider: within an ID token's lifetime
+    // (3 s here) the open dashboard follows, without signing in again.
+    users.carol.groups = ['team-api'];
+    await waitFor('the refreshed claims', async () => JSON.stringify(await projects()) === '["api"]', 15000, 250);
+    await page.locator('section[data-project="api"] tr[data-resource="api-svc"]').waitFor({ timeout: 10000 });
+    await page.locator('section[data-project="web"]').waitFor({ state: 'detached', timeout: 10000 });
+    await shot(page, 'sign-in-refresh-moved');
+
+    // Removed at the provider: the next refresh is refused, she is signed out.
+    delete users.carol;
+    await page.locator('#sign-in-again').waitFor({ timeout: 15000 });
+    assert.equal(await page.evaluate(() => window.nanokit.connection.closeCode), 4401);
+    assert.deepEqual(carol.errors, []);
+  } finally {
+    await carol?.context.close();
+    await refreshing.stop();
+    await provider.stop();
+    await proxy.close();
+  }
 });

@@ -91,6 +91,28 @@ TEST(SessionStoreTest, SessionsEndOnExpiryOrLogoutAndAreBounded) {
   EXPECT_NE(sessions.Find(*third, now), nullptr);
 }
 
+TEST(SessionStoreTest, RefreshesAreDueAtTheIdTokensExpiryAndReplaceTheClaims) {
+  oidc::SessionStore sessions(10);
+  const absl::Time now = absl::FromUnixSeconds(1000000);
+  auto plain = sessions.Create({.user = "a", .name = "a", .claims = {}, .expires = now + absl::Hours(1)});
+  auto refreshing = sessions.Create({.user = "b", .name = "b", .claims = {}, .expires = now + absl::Hours(1),
+                                     .refresh_token = "rt", .refresh_at = now + absl::Minutes(5)});
+  EXPECT_TRUE(sessions.DueForRefresh(now).empty());
+  auto due = sessions.DueForRefresh(now + absl::Minutes(5));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].first, oidc::SessionStore::KeyOf(*refreshing));
+  oidc::Session next = *due[0].second;
+  next.name = "b2";
+  next.refresh_at = now + absl::Minutes(10);
+  sessions.Update(due[0].first, next);
+  EXPECT_EQ(sessions.Find(*refreshing, now)->name, "b2");
+  EXPECT_TRUE(sessions.DueForRefresh(now + absl::Minutes(6)).empty());
+  sessions.EndByKey(due[0].first);
+  sessions.Update(due[0].first, next);  // ended meanwhile: stays ended
+  EXPECT_EQ(sessions.Find(*refreshing, now), nullptr);
+  EXPECT_NE(sessions.Find(*plain, now), nullptr);
+}
+
 // A session source for the upgrade rule: "good" is a session of a viewer.
 class OneSession : public auth::IdentitySource {
  public:
