@@ -117,25 +117,28 @@ absl::StatusOr<pb::Struct> Provider::VerifyCached(absl::string_view token, const
   return auth::VerifyJwt(token, *keys, expect);
 }
 
-bool Provider::RefetchForUnknownKid() {
+absl::Status Provider::RefetchForUnknownKid() {
   {
     // Checked and claimed at once: of many tokens with new kids, one fetches.
     absl::MutexLock lock(&mu_);
     const absl::Time now = options_.clock->Now();
-    if (now - last_fetch_ < options_.min_refetch_interval) return false;
+    if (now - last_fetch_ < options_.min_refetch_interval) {
+      return absl::ResourceExhaustedError("the keys were fetched less than a minute ago");
+    }
     last_fetch_ = now;
   }
-  return StoreFetchedKeys().ok();
+  return StoreFetchedKeys();
 }
 
 absl::StatusOr<pb::Struct> Provider::Verify(absl::string_view token, const auth::JwtExpectations& expect) {
   auto claims = VerifyCached(token, expect);
   if (!absl::IsNotFound(claims.status())) return claims;
   // An unknown kid: the provider may have rotated its keys.
-  if (!RefetchForUnknownKid()) {
+  if (auto refetch = RefetchForUnknownKid(); absl::IsResourceExhausted(refetch)) {
     return absl::UnauthenticatedError(
-        "JWT refused: no key of the provider has its kid (and its keys were fetched within the last minute, or "
-        "cannot be fetched)");
+        "JWT refused: no key of the provider has its kid (its keys were fetched less than a minute ago)");
+  } else if (!refetch.ok()) {
+    return absl::UnauthenticatedError("JWT refused: its kid is unknown, and the provider's keys cannot be fetched");
   }
   claims = VerifyCached(token, expect);
   if (absl::IsNotFound(claims.status())) return absl::UnauthenticatedError(claims.status().message());

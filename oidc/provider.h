@@ -56,8 +56,8 @@ class Provider {
   absl::StatusOr<google::protobuf::Struct> VerifyCached(absl::string_view token,
                                                         const auth::JwtExpectations& expect);
   // Fetches the keys again unless they were fetched within the last
-  // min_refetch_interval; false when it did not (or the fetch failed).
-  bool RefetchForUnknownKid();
+  // min_refetch_interval (then RESOURCE_EXHAUSTED); or the fetch's error.
+  absl::Status RefetchForUnknownKid();
 
   // Fetches the keys now (rate limit aside); on failure the last good ones
   // stay. Returns what the fetch did.

@@ -381,7 +381,8 @@ absl::StatusOr<auth::Identity> RelyingParty::Authenticate(absl::string_view toke
 }
 
 void RelyingParty::RefreshKeys() {
-  if (auto provider = this->provider()) provider->RefetchForUnknownKid();
+  // A failed fetch is logged by the provider; the caller decides again.
+  if (auto provider = this->provider()) provider->RefetchForUnknownKid().IgnoreError();
 }
 
 absl::StatusOr<auth::Identity> RelyingParty::AuthenticateSession(absl::string_view session_id) {

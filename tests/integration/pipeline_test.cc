@@ -138,7 +138,7 @@ TEST_F(PipelineTest, HealthzReportsTheHubConnection) {
   ASSERT_TRUE(health.ok()) << health.status();
   EXPECT_EQ(health->status, 200);
   EXPECT_EQ(health->body.substr(0, health->body.find(",\"heartbeatIntervalMs\"")),
-            "{\"status\":\"ok\",\"hubConnected\":true,\"authRequired\":true")
+            "{\"status\":\"ok\",\"hubConnected\":true,\"authRequired\":true,\"signIn\":null")
       << health->body;
   auto missing = HttpGet(stack_.gateway_port(), "/nope");
   ASSERT_TRUE(missing.ok());
