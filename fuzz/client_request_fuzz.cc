@@ -1,6 +1,7 @@
 // A browser's message, whatever it holds, into the gateway's request parser:
 // it never crashes, a subscribe it accepts names a valid project, and what
-// it refuses is answered with one of the documented error codes.
+// it refuses is answered with one of the documented error codes (an "auth"
+// without a token is "unauthenticated").
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,7 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto& error = std::get<bridge::v1::ServerMessage>(result);
   const std::string& code = error.error().code();
   FUZZ_CHECK(error.type() == "error");
-  FUZZ_CHECK(code == "invalid_json" || code == "unknown_type" || code == "invalid_project");
+  FUZZ_CHECK(code == "invalid_json" || code == "unknown_type" || code == "invalid_project" ||
+             code == "unauthenticated");
   // What the gateway sends must be JSON a client can read back (an error
   // text cut inside a UTF-8 sequence once made it empty).
   bridge::v1::ServerMessage back;
