@@ -94,9 +94,10 @@ class AccessControl {
   absl::StatusOr<Identity> AuthenticateBearer(absl::string_view authorization) const;
   // A sign-in session's cookie value; UNAUTHENTICATED without OIDC.
   absl::StatusOr<Identity> AuthenticateSession(absl::string_view session_id) const;
-  // Whether the tokens' signing keys may be fetched again (a JWT came with
-  // an unknown kid, as NOT_FOUND): call RefreshKeys off connection threads.
   bool has_external() const { return options_.external != nullptr; }
+  // Authenticate said NOT_FOUND (a JWT naming a signing key not seen yet):
+  // fetches the provider's keys again, at most once a minute. Blocks: call
+  // it off connection threads, then authenticate again.
   void RefreshKeys() const;
 
   // Calls on_change with the token's new grant when its scope changes, and

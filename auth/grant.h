@@ -34,7 +34,7 @@ class Grant {
   bool MayPublishTo(absl::string_view project) const { return MayPublish() && Covers(project); }
   bool MayView(absl::string_view project) const { return MayView() && Covers(project); }
   absl::Time expires() const { return expires_; }
-  // The projects of a grant that does not cover all (sorted).
+  // Whether it covers every project; when not, which (sorted).
   bool all_projects() const { return admin_ || all_projects_; }
   const std::vector<std::string>& projects() const { return projects_; }
 

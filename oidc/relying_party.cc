@@ -23,9 +23,9 @@ namespace {
 
 constexpr absl::string_view kBearerKeyPrefix = "jwt:";
 
-// A return_to that stays on this gateway: a path, never "//host" or "/\host"
-// (which browsers read as another host).
-std::string SafeReturnTo(absl::string_view return_to) {
+}  // namespace
+
+std::string LocalReturnPath(absl::string_view return_to) {
   if (!absl::StartsWith(return_to, "/") || absl::StartsWith(return_to, "//") ||
       absl::StartsWith(return_to, "/\\")) {
     return "/";
@@ -35,6 +35,8 @@ std::string SafeReturnTo(absl::string_view return_to) {
   }
   return std::string(return_to);
 }
+
+namespace {
 
 std::string CodeChallenge(const std::string& verifier) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
@@ -180,7 +182,7 @@ absl::StatusOr<RelyingParty::LoginStart> RelyingParty::StartLogin(absl::string_v
   if (provider == nullptr) {
     return absl::UnavailableError("the identity provider cannot be reached yet; try again in a moment");
   }
-  auto begun = logins_.Begin(SafeReturnTo(return_to), options_.clock->Now());
+  auto begun = logins_.Begin(LocalReturnPath(return_to), options_.clock->Now());
   if (!begun.ok()) return begun.status();
   const PendingLogin& login = begun->second;
   const std::string& endpoint = provider->metadata().authorization_endpoint;
@@ -375,7 +377,7 @@ absl::StatusOr<auth::Identity> RelyingParty::Authenticate(absl::string_view toke
         return absl::UnauthenticatedError("JWT refused: too many bearer JWTs in use; try again later");
       }
     }
-    bearer_tokens_[key] = BearerToken{*std::move(claims), name, expires};
+    bearer_tokens_[key] = BearerToken{std::make_shared<const pb::Struct>(*std::move(claims)), name, expires};
   }
   return auth::Identity{std::move(grant), std::move(key)};
 }
@@ -400,7 +402,7 @@ auth::GrantPtr RelyingParty::CurrentGrant(absl::string_view token_key, absl::Tim
     auto session = sessions_.FindByKey(token_key, now);
     return session == nullptr ? nullptr : GrantFor(session->claims, session->name);
   }
-  pb::Struct claims;
+  std::shared_ptr<const pb::Struct> claims;
   std::string name;
   {
     absl::MutexLock lock(&mu_);
@@ -409,7 +411,7 @@ auth::GrantPtr RelyingParty::CurrentGrant(absl::string_view token_key, absl::Tim
     claims = it->second.claims;
     name = it->second.name;
   }
-  return GrantFor(claims, name);
+  return GrantFor(*claims, name);
 }
 
 void RelyingParty::Reload() {

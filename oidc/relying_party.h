@@ -129,7 +129,8 @@ class RelyingParty : public auth::IdentitySource {
 
  private:
   struct BearerToken {
-    google::protobuf::Struct claims;
+    // Shared: every reload evaluates them, and copies would cost per follower.
+    std::shared_ptr<const google::protobuf::Struct> claims;
     std::string name;
     absl::Time expires;
   };
@@ -162,6 +163,11 @@ class RelyingParty : public auth::IdentitySource {
   std::thread discovery_;
   std::thread refresher_;
 };
+
+// Where to send the browser after sign-in: return_to when it is a path on
+// this gateway, else "/" — never "//host" or "/\host" (which browsers read
+// as another host), nor anything with control characters.
+std::string LocalReturnPath(absl::string_view return_to);
 
 // Display name and identity from ID token claims: email, else
 // preferred_username, else sub; and issuer + subject.

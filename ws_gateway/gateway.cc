@@ -120,6 +120,13 @@ void Gateway::Shutdown() {
 
 void Gateway::Offload(std::function<void()> work) { net::post(blocking_, std::move(work)); }
 
+void Gateway::RefreshKeysThen(net::any_io_executor executor, std::function<void()> then) {
+  Offload([access = options_.access, executor = std::move(executor), then = std::move(then)]() mutable {
+    access->RefreshKeys();
+    net::post(executor, std::move(then));
+  });
+}
+
 absl::StatusOr<std::shared_ptr<ProjectFanout>> Gateway::Fanout(const std::string& project) {
   if (auto status = protocol::CheckProjectName(project); !status.ok()) return status;
   std::shared_ptr<ProjectFanout> fanout;

@@ -114,6 +114,10 @@ class Gateway {
   // Runs work that blocks on the network (the identity provider) on the
   // gateway's own threads, never on a shard's.
   void Offload(std::function<void()> work);
+  // A JWT named a signing key not seen yet (the provider may have rotated
+  // its keys): fetches them off the shards (at most once a minute), then
+  // runs then on executor, where the caller decides again.
+  void RefreshKeysThen(boost::asio::any_io_executor executor, std::function<void()> then);
 
   void AddSession(const std::shared_ptr<DashboardConnection>& session);
   void RemoveSession(uint64_t id);

@@ -32,12 +32,6 @@ Stream MakeStream(Socket&& socket, net::ssl::context* tls) {
   }
 }
 
-absl::string_view Header(const http::request<http::string_body>& request, http::field field) {
-  auto it = request.find(field);
-  if (it == request.end()) return {};
-  return absl::string_view(it->value().data(), it->value().size());
-}
-
 }  // namespace
 
 template <class Stream>
@@ -112,7 +106,7 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
     // Authorization header, whether it is the right one (so a page can say
     // so instead of reconnecting forever). The token itself is never echoed.
     const auth::AccessControl& access = *gateway_->options().access;
-    const absl::string_view authorization = Header(request, http::field::authorization);
+    const absl::string_view authorization = HeaderValue(request, http::field::authorization);
     std::string body = absl::StrCat("{\"status\":\"ok\",\"hubConnected\":", gateway_->HubConnected() ? "true" : "false",
                                     ",\"authRequired\":", access.enabled() ? "true" : "false",
                                     ",\"signIn\":", gateway_->options().sign_in ? "\"oidc\"" : "null",
@@ -160,22 +154,17 @@ void HttpSession<Stream>::HandleSignIn(const http::request<http::string_body>& r
 template <class Stream>
 void HttpSession<Stream>::HandleUpgrade(http::request<http::string_body>&& request, bool refreshed) {
   const GatewayOptions& options = gateway_->options();
-  UpgradeRequest upgrade{Header(request, http::field::host), Header(request, http::field::origin),
-                         Header(request, http::field::authorization),
-                         Header(request, http::field::sec_websocket_protocol), Header(request, http::field::cookie)};
+  UpgradeRequest upgrade{HeaderValue(request, http::field::host), HeaderValue(request, http::field::origin),
+                         HeaderValue(request, http::field::authorization),
+                         HeaderValue(request, http::field::sec_websocket_protocol), HeaderValue(request, http::field::cookie)};
   UpgradeDecision decision = DecideUpgrade(upgrade, *options.access, options.allowed_origins,
                                            options.sign_in ? options.sign_in->public_origin() : "");
   if (decision.unknown_signing_key && !refreshed) {
-    // A JWT with a kid not seen yet: the provider may have rotated its
-    // keys. Fetched off this shard (at most once a minute), then decided
-    // again.
     beast::get_lowest_layer(stream_).expires_after(kRequestTimeout);
-    gateway_->Offload([self = this->shared_from_this(), executor = stream_.get_executor(),
-                       request = std::move(request)]() mutable {
-      self->gateway_->options().access->RefreshKeys();
-      net::post(executor, [self, request = std::move(request)]() mutable {
-        self->HandleUpgrade(std::move(request), true);
-      });
+    // std::function needs a copyable callable: the request rides in a shared_ptr.
+    auto held = std::make_shared<http::request<http::string_body>>(std::move(request));
+    gateway_->RefreshKeysThen(stream_.get_executor(), [self = this->shared_from_this(), held] {
+      self->HandleUpgrade(std::move(*held), true);
     });
     return;
   }
@@ -237,13 +226,7 @@ void HttpSession<Stream>::Respond(http::status status, std::string body, const c
 
 template <class Stream>
 void HttpSession<Stream>::PrepareResponse(http::status status, std::string body, const char* content_type, bool keep_alive) {
-  response_ = std::make_shared<http::response<http::string_body>>(status, 11);
-  response_->set(http::field::server, "nanokit-gateway");
-  response_->set(http::field::content_type, content_type);
-  response_->set(http::field::cache_control, "no-store");
-  response_->keep_alive(keep_alive);
-  response_->body() = std::move(body);
-  response_->prepare_payload();
+  response_ = std::make_shared<HttpResponse>(MakeResponse(status, std::move(body), content_type, 11, keep_alive));
 }
 
 template <class Stream>

@@ -1,7 +1,5 @@
 #include "ws_gateway/sign_in_endpoints.h"
 
-#include <algorithm>
-
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -10,6 +8,7 @@
 #include "common/log.h"
 #include "oidc/form.h"
 #include "ws_gateway/cookie.h"
+#include "ws_gateway/upgrade_policy.h"
 
 namespace nanokit::gateway {
 
@@ -17,12 +16,6 @@ namespace http = boost::beast::http;
 namespace pb = google::protobuf;
 
 namespace {
-
-absl::string_view Header(const HttpRequest& request, http::field field) {
-  auto it = request.find(field);
-  if (it == request.end()) return {};
-  return absl::string_view(it->value().data(), it->value().size());
-}
 
 std::string HtmlEscape(absl::string_view text) {
   std::string out;
@@ -71,16 +64,7 @@ std::string QueryOf(const HttpRequest& request) {
 }
 
 std::string SessionId(const HttpRequest& request) {
-  return std::string(FindCookie(Header(request, http::field::cookie), kSessionCookie).value_or(""));
-}
-
-bool SameOrigin(const HttpRequest& request, const SignInContext& context) {
-  const absl::string_view origin = Header(request, http::field::origin);
-  if (absl::EqualsIgnoreCase(origin, context.sign_in->public_origin())) return true;
-  return !origin.empty() && std::any_of(context.allowed_origins->begin(), context.allowed_origins->end(),
-                                        [origin](const std::string& allowed) {
-                                          return absl::EqualsIgnoreCase(allowed, origin);
-                                        });
+  return std::string(FindCookie(HeaderValue(request, http::field::cookie), kSessionCookie).value_or(""));
 }
 
 HttpResponse Login(const HttpRequest& request, const SignInContext& context) {
@@ -110,7 +94,7 @@ http::status StatusFor(const absl::Status& status) {
 SignInResult Callback(const HttpRequest& request, const SignInContext& context) {
   auto query = oidc::ParseForm(QueryOf(request));
   if (!query.ok()) return ProblemPage(http::status::bad_request, "the callback's query is malformed", request);
-  const std::string login_id(FindCookie(Header(request, http::field::cookie), kLoginCookie).value_or(""));
+  const std::string login_id(FindCookie(HeaderValue(request, http::field::cookie), kLoginCookie).value_or(""));
   if (login_id.empty()) {
     log::Warn("conn=", context.connection_id, " sign-in callback without a login cookie");
     return ProblemPage(http::status::bad_request,
@@ -142,7 +126,8 @@ HttpResponse Logout(const HttpRequest& request, const SignInContext& context) {
   if (request.method() != http::verb::post) {
     return MakeResponse(http::status::method_not_allowed, "POST only\n", "text/plain", request.version(), false);
   }
-  if (!SameOrigin(request, context)) {
+  if (!IsSignInOriginAllowed(HeaderValue(request, http::field::origin), context.sign_in->public_origin(),
+                             *context.allowed_origins)) {
     log::Warn("conn=", context.connection_id, " logout refused: Origin is not the dashboard's");
     return MakeResponse(http::status::forbidden, "logout from the dashboard's own origin only\n", "text/plain",
                         request.version(), false);
@@ -174,6 +159,12 @@ HttpResponse Me(const HttpRequest& request, const SignInContext& context) {
 }
 
 }  // namespace
+
+absl::string_view HeaderValue(const HttpRequest& request, http::field field) {
+  auto it = request.find(field);
+  if (it == request.end()) return {};
+  return absl::string_view(it->value().data(), it->value().size());
+}
 
 HttpResponse MakeResponse(http::status status, std::string body, absl::string_view content_type, unsigned version,
                           bool keep_alive) {

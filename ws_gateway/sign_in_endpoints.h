@@ -27,6 +27,9 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 inline constexpr absl::string_view kSignInPathPrefix = "/auth/";
 
+// A request header's value; empty when absent.
+absl::string_view HeaderValue(const HttpRequest& request, boost::beast::http::field field);
+
 struct SignInContext {
   oidc::RelyingParty* sign_in;  // null: sign-in is off (every /auth/ path is 404)
   const std::vector<std::string>* allowed_origins;

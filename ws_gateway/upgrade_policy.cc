@@ -31,6 +31,20 @@ bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
   });
 }
 
+bool IsSignInOriginAllowed(absl::string_view origin, absl::string_view sign_in_origin,
+                           const std::vector<std::string>& allowed_origins) {
+  if (origin.empty()) return false;
+  if (absl::EqualsIgnoreCase(origin, sign_in_origin)) return true;
+  return std::any_of(allowed_origins.begin(), allowed_origins.end(),
+                     [origin](const std::string& allowed) { return absl::EqualsIgnoreCase(allowed, origin); });
+}
+
+absl::Status CheckMayWatch(const auth::Identity& identity) {
+  if (identity.grant->MayView()) return absl::OkStatus();
+  return absl::PermissionDeniedError(
+      absl::StrCat("the token \"", identity.grant->subject(), "\" is a publisher's: it may not watch"));
+}
+
 namespace {
 
 UpgradeDecision Refused(int status, std::string reason) { return {status, std::move(reason)}; }
@@ -43,8 +57,8 @@ UpgradeDecision Decide(const absl::StatusOr<auth::Identity>& identity, bool offe
     refused.unknown_signing_key = absl::IsNotFound(identity.status());
     return refused;
   }
-  if (!identity->grant->MayView()) {
-    return Refused(403, absl::StrCat("the token \"", identity->grant->subject(), "\" is a publisher's: it may not watch"));
+  if (auto may_watch = CheckMayWatch(*identity); !may_watch.ok()) {
+    return Refused(403, std::string(may_watch.message()));
   }
   if (!offers_protocol) return Refused(400, "the subprotocol \"nanokit.v1\" is required");
   return {101, "", *identity};
@@ -65,10 +79,7 @@ UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessC
   const std::optional<absl::string_view> session =
       sign_in_origin.empty() ? std::nullopt : FindCookie(request.cookie, kSessionCookie);
   if (session && request.authorization.empty() && !protocol_token) {
-    const bool listed = std::any_of(allowed_origins.begin(), allowed_origins.end(), [&](const std::string& allowed) {
-      return absl::EqualsIgnoreCase(allowed, request.origin);
-    });
-    if (!absl::EqualsIgnoreCase(request.origin, sign_in_origin) && !listed) {
+    if (!IsSignInOriginAllowed(request.origin, sign_in_origin, allowed_origins)) {
       return Refused(403, absl::StrCat("a signed-in WebSocket must come from the dashboard's origin ", sign_in_origin,
                                        request.origin.empty() ? " (it sent none)" : ""));
     }

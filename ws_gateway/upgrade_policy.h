@@ -41,6 +41,16 @@ std::vector<std::string> SplitSubprotocols(absl::string_view header);
 bool IsOriginAllowed(absl::string_view origin, absl::string_view host,
                      const std::vector<std::string>& allowed_origins);
 
+// With sign-in on, what may use a session cookie (an upgrade, a logout):
+// exactly the dashboard's origin (the public URL's) or one listed, never
+// "*" and never an absent Origin.
+bool IsSignInOriginAllowed(absl::string_view origin, absl::string_view sign_in_origin,
+                           const std::vector<std::string>& allowed_origins);
+
+// PERMISSION_DENIED for an identity that may not watch (a publisher's
+// token), naming it; OK otherwise.
+absl::Status CheckMayWatch(const auth::Identity& identity);
+
 // The token comes from the Authorization header or, for browsers (which
 // cannot set headers on a WebSocket), a "nanokit.bearer.<token>"
 // subprotocol; it may be a provider-issued JWT when sign-in is on. It must

@@ -107,19 +107,13 @@ void WebSocketSession<Stream>::Reauthenticate(std::string token, bool refreshed)
   if (closing_ || closed_) return;
   auto identity = gateway_->options().access->Authenticate(token);
   if (absl::IsNotFound(identity.status()) && !refreshed) {
-    // A kid not seen yet: fetch the provider's keys off this shard.
-    gateway_->Offload([weak = this->weak_from_this(), executor = ws_.get_executor(), token = std::move(token),
-                       access = gateway_->options().access]() mutable {
-      access->RefreshKeys();
-      net::post(executor, [weak, token = std::move(token)]() mutable {
-        if (auto self = weak.lock()) self->Reauthenticate(std::move(token), true);
-      });
+    gateway_->RefreshKeysThen(ws_.get_executor(), [weak = this->weak_from_this(), token = std::move(token)] {
+      if (auto self = weak.lock()) self->Reauthenticate(token, true);
     });
     return;
   }
-  if (identity.ok() && !identity->grant->MayView()) {
-    identity = absl::UnauthenticatedError(
-        absl::StrCat("the token \"", identity->grant->subject(), "\" is a publisher's: it may not watch"));
+  if (identity.ok()) {
+    if (auto may_watch = CheckMayWatch(*identity); !may_watch.ok()) identity = may_watch;
   }
   if (!identity.ok()) {
     // The connection stays on the token it has until that one ends.

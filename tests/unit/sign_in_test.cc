@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "oidc/form.h"
 #include "oidc/pending_logins.h"
+#include "oidc/relying_party.h"
 #include "oidc/session_store.h"
 #include "ws_gateway/cookie.h"
 #include "ws_gateway/upgrade_policy.h"
@@ -47,6 +48,15 @@ TEST(FormTest, EncodesAndParses) {
   EXPECT_FALSE(oidc::ParseForm("a=%").ok());
   EXPECT_FALSE(oidc::ParseForm("a=%4").ok());
   EXPECT_FALSE(oidc::ParseForm("a=%zz").ok());
+}
+
+TEST(LocalReturnPathTest, StaysOnTheGateway) {
+  EXPECT_EQ(oidc::LocalReturnPath("/?project=web#token="), "/?project=web#token=");
+  EXPECT_EQ(oidc::LocalReturnPath("//evil.example/"), "/");
+  EXPECT_EQ(oidc::LocalReturnPath("/\\evil.example/"), "/");
+  EXPECT_EQ(oidc::LocalReturnPath("https://evil.example/"), "/");
+  EXPECT_EQ(oidc::LocalReturnPath("/a\r\nSet-Cookie: x=1"), "/");
+  EXPECT_EQ(oidc::LocalReturnPath(""), "/");
 }
 
 TEST(PendingLoginsTest, EachLoginIsUsedOnceAndOnlyInTime) {
@@ -145,6 +155,11 @@ TEST(SignedInUpgradeTest, TheSessionCookieCountsOnlyFromTheDashboardsOrigin) {
   ASSERT_TRUE(accepted.accepted()) << accepted.reason;
   EXPECT_EQ(accepted.identity->grant->subject(), "alice");
   EXPECT_EQ(decide("https://evil.example", good).http_status, 403);
+  // What the Host rule alone would let through (http:// plus the Host) is
+  // not the dashboard's origin: the cookie counts only from https://.
+  EXPECT_EQ(decide("http://dash.example", good).http_status, 403);
+  // "*" is never a session's origin (and refused at start with sign-in on).
+  EXPECT_EQ(decide("https://evil.example", good, {"*"}).http_status, 403);
   EXPECT_EQ(decide("", good).http_status, 403) << "a browser always sends Origin";
   EXPECT_TRUE(decide("https://other.dash.example", good, {"https://other.dash.example"}).accepted());
   EXPECT_EQ(decide(origin, "__Host-nanokit-session=ended").http_status, 401);
