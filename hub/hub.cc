@@ -43,6 +43,7 @@ absl::Status Hub::Recover() {
   for (auto& [name, stored] : recovered->projects) {
     projects_[name] = std::make_shared<Project>(name, std::move(stored), options_.project);
   }
+  metrics_.projects.Set(static_cast<int64_t>(projects_.size()));
   return absl::OkStatus();
 }
 
@@ -128,6 +129,7 @@ absl::StatusOr<std::shared_ptr<Project>> Hub::GetOrCreateProject(const std::stri
   }
   auto project = std::make_shared<Project>(name, epoch_, options_.project);
   projects_.emplace(name, project);
+  metrics_.projects.Set(static_cast<int64_t>(projects_.size()));
   return project;
 }
 
@@ -228,7 +230,16 @@ void Hub::RunCommitter() {
   }
 }
 
+void Hub::SetStoreWritable(bool writable) {
+  if (writable == store_writable_) return;
+  store_writable_ = writable;
+  if (writable) log::Info("the store takes commits again");
+  if (options_.on_store_health) options_.on_store_health(writable);
+}
+
 void Hub::CommitGroup(std::vector<WaitingPublish> group) {
+  const absl::Time started = absl::Now();
+  uint64_t duplicates = 0;
   // Each project's new events, in arrival order; projects in name order.
   struct ProjectWork {
     std::shared_ptr<Project> project;
@@ -260,7 +271,10 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
       continue;
     }
     for (v1::Event& event : *waiting.request.mutable_events()) {
-      if (event.source_seq() <= source_accepted) continue;  // already accepted: a retry
+      if (event.source_seq() <= source_accepted) {  // already accepted: a retry
+        ++duplicates;
+        continue;
+      }
       source_accepted = event.source_seq();
       event.set_source(waiting.source);
       work[event.project()].events.emplace_back().Swap(&event);
@@ -269,8 +283,12 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
   }
 
   StoreCommit commit;
+  uint64_t staged = 0;
+  uint64_t unstaged = 0;
   for (auto& [name, project_work] : work) {
+    unstaged += project_work.events.size();
     project_work.project->Stage(project_work.events);
+    staged += project_work.events.size();
     if (project_work.events.empty()) continue;
     StoreCommit::ProjectPart& part = commit.projects.emplace_back();
     part.project = name;
@@ -286,9 +304,11 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
       // Nothing of the group was applied: the state stays what is committed,
       // and the publishers resend.
       log::Error("commit of ", group.size(), " publishes failed: ", status.message());
+      SetStoreWritable(false);
       const absl::Status unavailable =
           absl::UnavailableError(absl::StrCat("the hub could not commit: ", status.message()));
       for (size_t i = 0; i < group.size(); ++i) group[i].done(outcomes[i].ok() ? unavailable : outcomes[i].status());
+      metrics_.commit_seconds.Observe(absl::Now() - started);
       return;
     }
   }
@@ -304,8 +324,13 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
     part.snapshot = &snapshot_storage.back();
     part.forget_upto = due->forget_upto;
   }
+  SetStoreWritable(true);
   RememberSources(accepted);
   for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
+  metrics_.events_accepted.Add(staged);
+  metrics_.events_noop.Add(unstaged - staged);
+  metrics_.events_duplicate.Add(duplicates);
+  metrics_.commit_seconds.Observe(absl::Now() - started);
   // The full state every so often, so that a restart replays little. In its
   // own transaction, after the acknowledgements: until it is written, the
   // previous snapshot and the events after it restore the same state.

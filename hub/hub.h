@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "hub/hub_metrics.h"
 #include "hub/project.h"
 #include "hub/project_directory.h"
 #include "hub/store.h"
@@ -39,6 +40,9 @@ struct HubOptions {
   // Most requests, and events, in one group commit (more wait for the next).
   size_t max_group_requests = 256;
   size_t max_group_events = 20000;
+  // Called from the committer when commits start failing (false) and when
+  // one succeeds again (true): what the health service says. Must not block.
+  std::function<void(bool writable)> on_store_health;
 };
 
 class Hub {
@@ -89,6 +93,8 @@ class Hub {
   void ResyncProjects(ProjectListSink* sink) { directory_.Resync(sink); }
 
   const HubOptions& options() const { return options_; }
+  // What it counts; the services count their streams and refusals here too.
+  HubMetrics& metrics() { return metrics_; }
 
  private:
   struct WaitingPublish {
@@ -103,9 +109,11 @@ class Hub {
   void RunCommitter();
   // Commits one group and tells each request its outcome.
   void CommitGroup(std::vector<WaitingPublish> group);
+  void SetStoreWritable(bool writable);
   void RememberSources(const absl::flat_hash_map<std::string, uint64_t>& accepted);
 
   const HubOptions options_;
+  HubMetrics metrics_;
   const std::unique_ptr<Store> store_;
   // Every project created in this run shares this epoch, unless the store
   // recovered the project's own.
@@ -125,6 +133,8 @@ class Hub {
   // What waits for the committer, in arrival order.
   absl::Mutex queue_mu_;
   std::vector<WaitingPublish> queue_ ABSL_GUARDED_BY(queue_mu_);
+  // Whether the last commit succeeded; the committer's own.
+  bool store_writable_ = true;
   bool accepting_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread committer_;
 

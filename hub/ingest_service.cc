@@ -35,6 +35,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
   PublishReactor(Hub* hub, uint64_t id, std::string peer, auth::AccessControl* access, const auth::Identity& identity)
       : hub_(hub), id_(id), peer_(std::move(peer)), grant_(identity.grant) {
     log::Info("publish stream=", id_, " opened from ", peer_, " as ", identity.grant->subject());
+    hub_->metrics().publish_streams.Add();
     {
       absl::MutexLock lock(&mu_);
       reading_ = true;
@@ -87,6 +88,7 @@ class PublishReactor final : public grpc::ServerBidiReactor<v1::PublishRequest, 
     follower_.reset();
     for (const auto& project : attached_projects_) project->CoreDetached();
     log::Info("publish stream=", id_, " closed");
+    hub_->metrics().publish_streams.Sub();
     delete this;
   }
 
@@ -257,11 +259,14 @@ grpc::ServerBidiReactor<v1::PublishRequest, v1::PublishResponse>* IngestService:
   auto identity = AuthenticateRpc(*access_, context);
   if (!identity.ok()) {
     log::Warn("publish from ", context->peer(), " refused: ", identity.status().message());
+    CountRefusal(hub_->metrics(), identity.status());
     return new Refused(UnauthenticatedStatus(identity.status()));
   }
   if (!identity->grant->MayPublish()) {
     log::Warn("publish from ", context->peer(), " refused: token \"", identity->grant->subject(), "\" is a viewer's");
-    return new Refused(ToGrpcStatus(ViewerMayNotPublish(*identity->grant)));
+    const absl::Status refused = ViewerMayNotPublish(*identity->grant);
+    CountRefusal(hub_->metrics(), refused);
+    return new Refused(ToGrpcStatus(refused));
   }
   return new PublishReactor(hub_, next_stream_id_++, context->peer(), access_, *identity);
 }

@@ -1,11 +1,14 @@
 // nanokit-hub: receives events from cores (IngestService) and serves them to
 // gateways and other watchers (WatchService).
 
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
 #include "auth/access_control.h"
@@ -19,6 +22,7 @@
 #include "hub/server_tls.h"
 #include "hub/sqlite_store.h"
 #include "hub/watch_service.h"
+#include "metrics/metrics_server.h"
 
 namespace {
 
@@ -57,7 +61,12 @@ int main(int argc, char** argv) {
   flags.Bool("in-memory", &in_memory, "Keep nothing on disk: a restart starts a new epoch.");
   flags.Uint64("snapshot-every", &options.project.snapshot_every, "Events between full state snapshots in the store.");
   hub::RegisterServerTlsFlags(flags, &tls);
+  std::string metrics_listen;
+  metrics::RegisterMetricsFlag(flags, &metrics_listen);
+  log::Settings log_settings;
+  log::RegisterFlags(flags, &log_settings);
   flags.ParseOrExit(argc, argv);
+  if (auto status = log::Apply(log_settings); !status.ok()) Fail(std::string(status.message()));
 
   auto address = ParseHostPort(listen);
   if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
@@ -80,6 +89,12 @@ int main(int argc, char** argv) {
     if (!sqlite.ok()) Fail("--data-dir: " + std::string(sqlite.status().message()));
     store = *std::move(sqlite);
   }
+  // Set once the server runs: commits failing (a full disk, a store gone
+  // read-only) make the hub NOT_SERVING until one succeeds again.
+  std::atomic<grpc::HealthCheckServiceInterface*> health{nullptr};
+  options.on_store_health = [&health](bool writable) {
+    if (auto* service = health.load()) service->SetServingStatus(writable);
+  };
   hub::Hub hub(options, std::move(store));
   if (auto status = hub.Recover(); !status.ok()) {
     Fail("--data-dir: cannot restore " + data_dir + ": " + std::string(status.message()));
@@ -101,6 +116,10 @@ int main(int argc, char** argv) {
   hub::IngestService ingest(&hub, access.get());
   hub::WatchService watch(&hub, access.get());
 
+  // grpc.health.v1.Health and server reflection, both without a token
+  // (they tell whether the hub serves and what, nothing of the projects).
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(address->ToString(), *credentials, &bound_port);
@@ -116,15 +135,26 @@ int main(int argc, char** argv) {
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) Fail("cannot listen on " + address->ToString());
 
+  // The store is recovered and has taken nothing yet: serving.
+  server->GetHealthCheckService()->SetServingStatus(true);
+  health = server->GetHealthCheckService();
   HostPort bound{address->host, static_cast<uint16_t>(bound_port)};
   std::printf("nanokit-hub listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
+  auto registry = std::make_shared<metrics::Registry>();
+  hub.metrics().Register(*registry);
+  auto metrics_server = metrics::ServeMetricsIfAsked(metrics_listen, "nanokit-hub", registry);
+  if (!metrics_server.ok()) Fail(std::string(metrics_server.status().message()));
   log::Info("listening on ", bound.ToString(), tls.enabled() ? " over TLS" : " in plain text (no --tls-cert)",
             tls.client_ca_file.empty() ? "" : ", client certificates required", access->enabled() ? ", token required" : "",
             in_memory ? ", in memory" : absl::StrCat(", data in ", data_dir));
 
   int sig = WaitForStopSignal([] { log::Info("SIGHUP: nothing to do (TLS files are watched and read every second)"); });
   log::Info("signal ", sig, ": shutting down");
+  // NOT_SERVING first, for health watchers and load balancers; then the
+  // health service ignores the store's changes.
+  health = nullptr;
+  server->GetHealthCheckService()->Shutdown();
   // Open streams are cancelled after the deadline; reactors finish them.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   server->Wait();

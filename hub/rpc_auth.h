@@ -7,6 +7,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "auth/access_control.h"
+#include "auth/failure_reason.h"
+#include "hub/hub_metrics.h"
 
 namespace nanokit::hub {
 
@@ -17,6 +19,12 @@ inline absl::StatusOr<auth::Identity> AuthenticateRpc(const auth::AccessControl&
   absl::string_view authorization;
   if (it != metadata.end()) authorization = absl::string_view(it->second.data(), it->second.size());
   return access.AuthenticateBearer(authorization);
+}
+
+// Counts an RPC refused for its token (UNAUTHENTICATED) or its rights
+// (PERMISSION_DENIED), by reason.
+inline void CountRefusal(HubMetrics& metrics, const absl::Status& why) {
+  metrics.auth_failures.Add(auth::FailureReason(why));
 }
 
 // The reason (never the token) and what to send instead.

@@ -20,8 +20,9 @@ namespace {
 class WatchReactor final : public QueuedWriteReactor<v1::WatchResponse>, public WatchSink {
  public:
   WatchReactor(std::shared_ptr<Project> project, const v1::WatchRequest& request, uint64_t id,
-               size_t max_queue, auth::AccessControl* access, const auth::Identity& identity)
-      : project_(std::move(project)), id_(id), max_queue_(max_queue) {
+               size_t max_queue, auth::AccessControl* access, const auth::Identity& identity, HubMetrics* metrics)
+      : project_(std::move(project)), id_(id), max_queue_(max_queue), metrics_(metrics) {
+    metrics_->watchers.Add();
     log::Info("watch stream=", id_, " project=", project_->name(), " as ", identity.grant->subject(),
               " epoch=", request.epoch(), " after_seq=", request.after_seq());
     project_->Watch(this, request.epoch(), request.after_seq());
@@ -49,6 +50,7 @@ class WatchReactor final : public QueuedWriteReactor<v1::WatchResponse>, public 
     // After Unwatch returns the project never calls us again.
     project_->Unwatch(this);
     log::Info("watch stream=", id_, " closed");
+    metrics_->watchers.Sub();
     delete this;
   }
 
@@ -56,6 +58,7 @@ class WatchReactor final : public QueuedWriteReactor<v1::WatchResponse>, public 
   const std::shared_ptr<Project> project_;
   const uint64_t id_;
   const size_t max_queue_;
+  HubMetrics* const metrics_;
   std::unique_ptr<auth::GrantFollower> follower_;
 };
 
@@ -67,6 +70,7 @@ class ProjectListReactor final : public QueuedWriteReactor<v1::ProjectList>, pub
   ProjectListReactor(Hub* hub, uint64_t id, auth::AccessControl* access, const auth::Identity& identity)
       : hub_(hub), id_(id), grant_(identity.grant) {
     log::Info("project list stream=", id_, " as ", identity.grant->subject());
+    hub_->metrics().watchers.Add();
     hub_->WatchProjects(this);
     follower_ = access->Follow(identity, [this](auth::GrantPtr grant) {
       if (grant == nullptr) {
@@ -94,6 +98,7 @@ class ProjectListReactor final : public QueuedWriteReactor<v1::ProjectList>, pub
     follower_.reset();
     hub_->UnwatchProjects(this);
     log::Info("project list stream=", id_, " closed");
+    hub_->metrics().watchers.Sub();
     delete this;
   }
 
@@ -139,16 +144,18 @@ grpc::ServerWriteReactor<v1::WatchResponse>* WatchService::Watch(grpc::CallbackS
   auto identity = AuthenticateRpc(*access_, context);
   if (!identity.ok()) {
     log::Warn("watch from ", context->peer(), " refused: ", identity.status().message());
+    CountRefusal(hub_->metrics(), identity.status());
     return new Refused(UnauthenticatedStatus(identity.status()));
   }
   if (auto may = CheckMayView(*identity->grant, request->project()); !may.ok()) {
     log::Warn("watch from ", context->peer(), " refused: ", may.message());
+    CountRefusal(hub_->metrics(), may);
     return new Refused(ToGrpcStatus(may));
   }
   auto project = hub_->GetOrCreateProject(request->project());
   if (!project.ok()) return new Refused(ToGrpcStatus(project.status()));
   return new WatchReactor(*std::move(project), *request, next_stream_id_++, options_.max_queued_responses, access_,
-                          *identity);
+                          *identity, &hub_->metrics());
 }
 
 grpc::ServerUnaryReactor* WatchService::GetSnapshot(grpc::CallbackServerContext* context,
@@ -158,11 +165,13 @@ grpc::ServerUnaryReactor* WatchService::GetSnapshot(grpc::CallbackServerContext*
   auto identity = AuthenticateRpc(*access_, context);
   if (!identity.ok()) {
     log::Warn("snapshot for ", context->peer(), " refused: ", identity.status().message());
+    CountRefusal(hub_->metrics(), identity.status());
     reactor->Finish(UnauthenticatedStatus(identity.status()));
     return reactor;
   }
   if (auto may = CheckMayView(*identity->grant, request->project()); !may.ok()) {
     log::Warn("snapshot for ", context->peer(), " refused: ", may.message());
+    CountRefusal(hub_->metrics(), may);
     reactor->Finish(ToGrpcStatus(may));
     return reactor;
   }
@@ -186,11 +195,13 @@ grpc::ServerWriteReactor<v1::ProjectList>* WatchService::WatchProjects(grpc::Cal
   auto identity = AuthenticateRpc(*access_, context);
   if (!identity.ok()) {
     log::Warn("project list for ", context->peer(), " refused: ", identity.status().message());
+    CountRefusal(hub_->metrics(), identity.status());
     return new Refused(UnauthenticatedStatus(identity.status()));
   }
   if (!identity->grant->MayView()) {
     absl::Status refused = PublisherMayNotWatch(*identity->grant);
     log::Warn("project list for ", context->peer(), " refused: ", refused.message());
+    CountRefusal(hub_->metrics(), refused);
     return new Refused(ToGrpcStatus(refused));
   }
   return new ProjectListReactor(hub_, next_stream_id_++, access_, *identity);

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "protocol/conflation.h"
+#include "protocol/proto_time.h"
 #include "protocol/resource_key.h"
 #include "protocol/server_message.h"
 
@@ -15,6 +16,7 @@ EncodedMessagePtr EncodeJson(std::string json, const v1::ServerMessage& header) 
   auto message = std::make_shared<EncodedMessage>();
   message->json = std::move(json);
   message->project = header.project();
+  if (header.has_emitted_at()) message->emitted_at = FromTimestamp(header.emitted_at());
   switch (header.payload_case()) {
     case v1::ServerMessage::kStatusUpdate:
       message->kind = header.status_update().removed() ? EncodedMessage::Kind::kRemoval
@@ -88,6 +90,10 @@ std::vector<OutboundFramePtr> PackFrames(const std::vector<EncodedMessagePtr>& m
     for (const EncodedMessagePtr& message : frame->messages) {
       bytes += message->json.size() + 1;
       if (message->kind == EncodedMessage::Kind::kLogStream) frame->log_bytes += message->json.size();
+      if (message->emitted_at != absl::InfinitePast() &&
+          (frame->emitted_at == absl::InfinitePast() || message->emitted_at < frame->emitted_at)) {
+        frame->emitted_at = message->emitted_at;
+      }
     }
     if (frame->messages.size() > 1) {
       frame->joined.reserve(bytes);

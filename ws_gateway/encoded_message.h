@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
 
 namespace nanokit::gateway {
@@ -36,6 +37,8 @@ struct EncodedMessage {
   // dropped lines it counts (project \n resource).
   std::string conflation_key;
   std::string log_key;
+  // An event's emitted_at (the core's clock); InfinitePast for the rest.
+  absl::Time emitted_at = absl::InfinitePast();
 };
 using EncodedMessagePtr = std::shared_ptr<const EncodedMessage>;
 
@@ -53,6 +56,9 @@ struct OutboundFrame {
   // there is one (its own JSON is the body).
   std::string joined;
   size_t log_bytes = 0;  // of the log_stream messages
+  // The oldest emitted_at of its events (what its delivery lag is measured
+  // from); InfinitePast when it carries none.
+  absl::Time emitted_at = absl::InfinitePast();
 
   std::string_view body() const { return messages.size() == 1 ? std::string_view(messages[0]->json) : joined; }
   size_t size() const { return messages.size(); }

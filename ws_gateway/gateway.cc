@@ -140,7 +140,7 @@ absl::StatusOr<std::shared_ptr<ProjectFanout>> Gateway::Fanout(const std::string
     }
     std::vector<net::io_context*> shards;
     for (auto& shard : shards_) shards.push_back(shard.get());
-    fanout = std::make_shared<ProjectFanout>(project, &hub_, std::move(shards), options_.fanout);
+    fanout = std::make_shared<ProjectFanout>(project, &hub_, std::move(shards), options_.fanout, &metrics_);
     fanouts_.emplace(project, fanout);
   }
   fanout->Start();
@@ -163,12 +163,14 @@ bool Gateway::HubConnected() {
 void Gateway::AddSession(const std::shared_ptr<DashboardConnection>& session) {
   absl::MutexLock lock(&mu_);
   sessions_[session->id()] = session;
+  metrics_.connections.Set(static_cast<int64_t>(sessions_.size()));
   if (stopping_) session->Close(boost::beast::websocket::close_code::going_away, "gateway shutting down");
 }
 
 void Gateway::RemoveSession(uint64_t id) {
   absl::MutexLock lock(&mu_);
   sessions_.erase(id);
+  metrics_.connections.Set(static_cast<int64_t>(sessions_.size()));
 }
 
 }  // namespace nanokit::gateway

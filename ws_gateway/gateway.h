@@ -28,6 +28,7 @@
 #include "oidc/relying_party.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 #include "ws_gateway/directory_mirror.h"
+#include "ws_gateway/gateway_metrics.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_fanout.h"
@@ -98,6 +99,7 @@ class Gateway {
   void Shutdown();
 
   const GatewayOptions& options() const { return options_; }
+  GatewayMetrics& metrics() { return metrics_; }
   size_t shard_count() const { return shards_.size(); }
   boost::asio::io_context& shard(size_t index) { return *shards_[index]; }
   // The shard for the next connection (round robin).
@@ -125,6 +127,7 @@ class Gateway {
 
  private:
   const GatewayOptions options_;
+  GatewayMetrics metrics_;
   std::vector<std::unique_ptr<boost::asio::io_context>> shards_;
   std::atomic<size_t> next_shard_{0};
   HubLink hub_;

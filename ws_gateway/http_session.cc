@@ -119,6 +119,23 @@ void HttpSession<Stream>::HandleRequest(http::request<http::string_body>&& reque
     Respond(http::status::ok, std::move(body), "application/json", keep_alive);
     return;
   }
+  if (path == "/readyz") {
+    // For load balancers and orchestrators: 200 only when dashboards would
+    // get what they came for. /healthz answers while the process lives.
+    std::string not_ready;
+    if (!gateway_->HubConnected()) {
+      not_ready = "the hub cannot be reached";
+    } else if (gateway_->options().static_files == nullptr) {
+      not_ready = "no dashboard files (--static-dir)";
+    }
+    if (not_ready.empty()) {
+      Respond(http::status::ok, "{\"ready\":true}\n", "application/json", keep_alive);
+    } else {
+      Respond(http::status::service_unavailable, absl::StrCat("{\"ready\":false,\"reason\":\"", not_ready, "\"}\n"),
+              "application/json", keep_alive);
+    }
+    return;
+  }
   if (absl::StartsWith(path, kSignInPathPrefix)) {
     HandleSignIn(request);
     return;
@@ -169,6 +186,7 @@ void HttpSession<Stream>::HandleUpgrade(http::request<http::string_body>&& reque
     return;
   }
   if (!decision.accepted()) {
+    if (!decision.auth_failure.empty()) gateway_->metrics().auth_failures.Add(decision.auth_failure);
     // Logs name the peer and the reason, never a header's value.
     beast::error_code ignored;
     auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ignored);

@@ -12,6 +12,7 @@
 #include "common/token.h"
 #include "hub_client/hub_channel.h"
 #include "oidc/relying_party.h"
+#include "metrics/metrics_server.h"
 #include "ws_gateway/gateway.h"
 
 namespace {
@@ -83,7 +84,12 @@ int main(int argc, char** argv) {
   flags.Duration("write-timeout", &options.write_timeout, "Close a connection whose write takes longer than this.");
   flags.String("static-dir", &static_dir,
                "The dashboard's files, served at /. Default: ../share/nanokit/dashboard next to this executable.");
+  std::string metrics_listen;
+  metrics::RegisterMetricsFlag(flags, &metrics_listen);
+  log::Settings log_settings;
+  log::RegisterFlags(flags, &log_settings);
   flags.ParseOrExit(argc, argv);
+  if (auto status = log::Apply(log_settings); !status.ok()) Fail(std::string(status.message()));
 
   auto address = ParseHostPort(options.listen);
   if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
@@ -142,6 +148,10 @@ int main(int argc, char** argv) {
   HostPort bound{endpoint->address().to_string(), endpoint->port()};
   std::printf("nanokit-gateway listening on %s\n", bound.ToString().c_str());
   std::fflush(stdout);
+  auto registry = std::make_shared<metrics::Registry>();
+  gateway.metrics().Register(*registry, [&gateway] { return gateway.HubConnected(); });
+  auto metrics_server = metrics::ServeMetricsIfAsked(metrics_listen, "nanokit-gateway", registry);
+  if (!metrics_server.ok()) Fail(std::string(metrics_server.status().message()));
   log::Info("listening on ", bound.ToString(), options.tls_cert_file.empty() ? " (plain HTTP)" : " (HTTPS and WSS)",
             ", hub ", options.hub, options.access->enabled() ? " (token required)" : "",
             options.sign_in ? ", sign-in through " + oidc.issuer : std::string());

@@ -16,10 +16,11 @@ namespace v1 = nanokit::bridge::v1;
 namespace net = boost::asio;
 
 ProjectFanout::ProjectFanout(std::string project, HubLink* hub, std::vector<net::io_context*> shards,
-                               FanoutOptions options)
+                               FanoutOptions options, GatewayMetrics* metrics)
     : project_(std::move(project)),
       hub_(hub),
       options_(options),
+      metrics_(metrics),
       strand_(net::make_strand(*shards.at(0))),
       retry_timer_(strand_),
       backoff_(options.initial_backoff, options.max_backoff),
@@ -145,6 +146,7 @@ void ProjectFanout::ApplySnapshotLocked(const v1::ProjectSnapshot& snapshot) {
   snapshot_frame_.reset();
   // Whatever the subscribers had can no longer be continued message by message:
   // every one of them starts over from this snapshot.
+  metrics_->resyncs.Add("snapshot", subscribers_.size());
   BroadcastLocked(SnapshotFrameLocked());
   for (Pending& pending : pending_) JoinLocked(std::move(pending.subscriber), pending.epoch, pending.after_seq);
   pending_.clear();
@@ -242,7 +244,9 @@ void ProjectFanout::JoinLocked(std::shared_ptr<Subscriber> subscriber, const std
   // the same feed: no frame can fall between them or come before.
   const size_t shard = subscriber->shard();
   subscribers_[subscriber->id()] = shard;
-  OutboundFramePtr reply = PackFrames({ReplyFrameLocked(epoch, after_seq)}).front();
+  EncodedMessagePtr message = ReplyFrameLocked(epoch, after_seq);
+  metrics_->resyncs.Add(message == snapshot_frame_ ? "snapshot" : "resumed");
+  OutboundFramePtr reply = PackFrames({std::move(message)}).front();
   feeds_.at(shard)->Push(FeedJoin{std::move(subscriber), std::move(reply)});
 }
 

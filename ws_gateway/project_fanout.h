@@ -24,6 +24,7 @@
 #include "protocol/backoff.h"
 #include "protocol/project_state.h"
 #include "protocol/resume_window.h"
+#include "ws_gateway/gateway_metrics.h"
 #include "ws_gateway/hub_link.h"
 #include "ws_gateway/shard_feed.h"
 #include "ws_gateway/subscriber.h"
@@ -47,8 +48,9 @@ struct FanoutOptions {
 class ProjectFanout : public std::enable_shared_from_this<ProjectFanout> {
  public:
   // shards: the gateway's io_contexts, indexed as Subscriber::shard().
+  // metrics counts resyncs; it must outlive the fanout.
   ProjectFanout(std::string project, HubLink* hub, std::vector<boost::asio::io_context*> shards,
-                 FanoutOptions options);
+                 FanoutOptions options, GatewayMetrics* metrics);
   ~ProjectFanout();
 
   const std::string& project() const { return project_; }
@@ -89,6 +91,7 @@ class ProjectFanout : public std::enable_shared_from_this<ProjectFanout> {
   const std::string project_;
   HubLink* const hub_;
   const FanoutOptions options_;
+  GatewayMetrics* const metrics_;
   // One per shard, fixed; pushed to with mu_ held, so items keep the
   // fanout's order (or after the fanout stopped).
   std::vector<std::shared_ptr<ShardFeed>> feeds_;

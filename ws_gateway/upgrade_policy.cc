@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "auth/failure_reason.h"
 #include "ws_gateway/cookie.h"
 
 namespace nanokit::gateway {
@@ -47,18 +48,24 @@ absl::Status CheckMayWatch(const auth::Identity& identity) {
 
 namespace {
 
-UpgradeDecision Refused(int status, std::string reason) { return {status, std::move(reason)}; }
+UpgradeDecision Refused(int status, std::string reason, std::string auth_failure = "") {
+  UpgradeDecision refused{status, std::move(reason)};
+  refused.auth_failure = std::move(auth_failure);
+  return refused;
+}
 
 UpgradeDecision Decide(const absl::StatusOr<auth::Identity>& identity, bool offers_protocol) {
   if (!identity.ok()) {
     UpgradeDecision refused = Refused(
-        401, absl::StrCat(identity.status().message(),
-                          ": send \"Authorization: Bearer <token>\" or offer the subprotocol \"nanokit.bearer.<token>\""));
+        401,
+        absl::StrCat(identity.status().message(),
+                     ": send \"Authorization: Bearer <token>\" or offer the subprotocol \"nanokit.bearer.<token>\""),
+        std::string(auth::FailureReason(identity.status())));
     refused.unknown_signing_key = absl::IsNotFound(identity.status());
     return refused;
   }
   if (auto may_watch = CheckMayWatch(*identity); !may_watch.ok()) {
-    return Refused(403, std::string(may_watch.message()));
+    return Refused(403, std::string(may_watch.message()), std::string(auth::FailureReason(may_watch)));
   }
   if (!offers_protocol) return Refused(400, "the subprotocol \"nanokit.v1\" is required");
   return {101, "", *identity};
@@ -80,13 +87,15 @@ UpgradeDecision DecideUpgrade(const UpgradeRequest& request, const auth::AccessC
       sign_in_origin.empty() ? std::nullopt : FindCookie(request.cookie, kSessionCookie);
   if (session && request.authorization.empty() && !protocol_token) {
     if (!IsSignInOriginAllowed(request.origin, sign_in_origin, allowed_origins)) {
-      return Refused(403, absl::StrCat("a signed-in WebSocket must come from the dashboard's origin ", sign_in_origin,
-                                       request.origin.empty() ? " (it sent none)" : ""));
+      return Refused(403,
+                     absl::StrCat("a signed-in WebSocket must come from the dashboard's origin ", sign_in_origin,
+                                  request.origin.empty() ? " (it sent none)" : ""),
+                     "origin");
     }
     return Decide(access.AuthenticateSession(*session), offers_protocol);
   }
   if (!IsOriginAllowed(request.origin, request.host, allowed_origins)) {
-    return Refused(403, "origin not allowed: start the gateway with --allowed-origin for this dashboard");
+    return Refused(403, "origin not allowed: start the gateway with --allowed-origin for this dashboard", "origin");
   }
   // The header first; the subprotocol when there is none or it fails.
   auto identity = access.AuthenticateBearer(request.authorization);

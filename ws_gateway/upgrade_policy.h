@@ -31,6 +31,9 @@ struct UpgradeDecision {
   // provider's keys (AccessControl::RefreshKeys, off the connection's
   // thread) and decide again.
   bool unknown_signing_key = false;
+  // For the metrics, when refused for the token or its rights
+  // (auth::FailureReason, or "origin"); empty otherwise.
+  std::string auth_failure = {};
   bool accepted() const { return http_status == 101; }
 };
 

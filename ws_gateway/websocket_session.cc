@@ -1,6 +1,7 @@
 #include "ws_gateway/websocket_session.h"
 
 #include <algorithm>
+#include <optional>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -8,6 +9,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "auth/failure_reason.h"
 #include "auth/visible_projects.h"
 #include "common/log.h"
 #include "protocol/proto_time.h"
@@ -117,6 +119,7 @@ void WebSocketSession<Stream>::Reauthenticate(std::string token, bool refreshed)
   }
   if (!identity.ok()) {
     // The connection stays on the token it has until that one ends.
+    gateway_->metrics().auth_failures.Add(auth::FailureReason(identity.status()));
     log::Warn("conn=", id_, " auth refused: ", identity.status().message());
     Reply(ErrorMessage("unauthenticated", absl::StrCat(identity.status().message(),
                                                        "; the connection keeps its current token")));
@@ -146,6 +149,7 @@ void WebSocketSession<Stream>::OnRead(beast::error_code ec, std::size_t) {
   if (ec) {
     if (ec == websocket::error::message_too_big) {
       log::Warn("conn=", id_, " sent a frame over ", gateway_->options().max_message_bytes, " bytes; closed (1009)");
+      close_code_ = websocket::close_code::too_big;
     } else if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
       log::Info("conn=", id_, " read ended: ", ec.message());
     }
@@ -217,6 +221,7 @@ void WebSocketSession<Stream>::Subscribe(const ClientRequest& request) {
     Reply(error);
     return;
   }
+  if (!subscriptions_.contains(project)) gateway_->metrics().subscriptions.Add();
   subscriptions_[project] = *fanout;
   (*fanout)->Subscribe(this->shared_from_this(), request.epoch, request.after_seq);
 }
@@ -227,6 +232,7 @@ void WebSocketSession<Stream>::Unsubscribe(const std::string& project) {
   if (it == subscriptions_.end()) return;
   it->second->Unsubscribe(id_);
   subscriptions_.erase(it);
+  gateway_->metrics().subscriptions.Sub();
 }
 
 template <class Stream>
@@ -280,6 +286,7 @@ void WebSocketSession<Stream>::Deliver(const std::vector<OutboundFramePtr>& fram
   if (!queue_.Push(frames)) {
     log::Warn("conn=", id_, " is not reading: ", queue_.messages(), " messages (", queue_.bytes(),
               " bytes) waiting; closing it");
+    gateway_->metrics().slow_consumer_closes.Add();
     StartClose(websocket::close_code::try_again_later, "slow consumer: outbound queue full; resume to catch up");
     return;
   }
@@ -315,16 +322,33 @@ void WebSocketSession<Stream>::Flush() {
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::OnWrite(beast::error_code ec, std::size_t) {
+void WebSocketSession<Stream>::OnWrite(beast::error_code ec, std::size_t bytes) {
   writing_ = false;
   write_watchdog_.WriteFinished();
-  in_flight_.clear();
   if (ec) {
+    in_flight_.clear();
     // The read side notices too and runs OnClosed.
     queue_.Clear();
     return;
   }
+  CountWritten(bytes);
+  in_flight_.clear();
   if (!closing_) Flush();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::CountWritten(size_t bytes) {
+  GatewayMetrics& metrics = gateway_->metrics();
+  size_t messages = 0;
+  std::optional<absl::Time> now;
+  for (const OutboundFramePtr& frame : in_flight_) {
+    messages += frame->size();
+    if (frame->emitted_at == absl::InfinitePast()) continue;
+    if (!now) now = gateway_->options().clock->Now();
+    metrics.delivery_lag_seconds.Observe(*now - frame->emitted_at);
+  }
+  metrics.messages_sent.Add(messages);
+  metrics.bytes_sent.Add(bytes);
 }
 
 template <class Stream>
@@ -338,6 +362,7 @@ template <class Stream>
 void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::string reason) {
   if (closing_ || closed_) return;
   closing_ = true;
+  close_code_ = static_cast<uint16_t>(code);
   heartbeat_timer_.cancel();
   // What waits behind the write in flight is dropped: after a close frame
   // nothing may follow. One close may run beside one write.
@@ -354,6 +379,7 @@ void WebSocketSession<Stream>::ArmHeartbeat() {
     if (ec || self->closing_ || self->closed_) return;
     if (const auto overdue = self->write_watchdog_.Overdue()) {
       log::Warn("conn=", self->id_, " has not taken a write for ", absl::FormatDuration(*overdue), "; closing it");
+      self->gateway_->metrics().slow_consumer_closes.Add();
       self->StartClose(websocket::close_code::try_again_later, "slow consumer: write timed out; resume to catch up");
       return;
     }
@@ -384,6 +410,13 @@ void WebSocketSession<Stream>::OnClosed() {
   if (closed_) return;
   closed_ = true;
   heartbeat_timer_.cancel();
+  GatewayMetrics& metrics = gateway_->metrics();
+  // Ours when we closed first, else the dashboard's; 1006 when the
+  // connection ended without a close frame.
+  uint16_t code = close_code_ != 0 ? close_code_ : static_cast<uint16_t>(ws_.reason().code);
+  if (code == 0) code = websocket::close_code::abnormal;
+  metrics.disconnects.Add(absl::StrCat(code));
+  metrics.subscriptions.Sub(static_cast<int64_t>(subscriptions_.size()));
   for (auto& [project, fanout] : subscriptions_) fanout->Unsubscribe(id_);
   subscriptions_.clear();
   if (watching_projects_) gateway_->directory().Unfollow(id_);

@@ -86,6 +86,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   // buffers.
   void Flush();
   void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  // A write of in_flight_ completed: messages, bytes and delivery lag.
+  void CountWritten(size_t bytes);
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
   void ArmHeartbeat();
   void SendHeartbeat();
@@ -110,6 +112,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   std::vector<boost::asio::const_buffer> buffers_;
   WriteWatchdog write_watchdog_;
   bool writing_ = false;
+  // The close code we sent, when we closed first (for the metrics).
+  uint16_t close_code_ = 0;
   bool closing_ = false;
   bool closed_ = false;
   bool watching_projects_ = false;

@@ -42,6 +42,16 @@ TEST(UpgradePolicyTest, ForeignOriginsAre403UnlessAllowed) {
                   .accepted());
 }
 
+TEST(UpgradePolicyTest, SaysWhyForTheMetricsWithoutTheToken) {
+  EXPECT_EQ(Decide({.subprotocols = "nanokit.v1"}).auth_failure, "missing");
+  EXPECT_EQ(Decide({.subprotocols = "nanokit.v1, nanokit.bearer.nope"}).auth_failure, "invalid");
+  EXPECT_EQ(Decide({.origin = "http://evil.example", .subprotocols = "nanokit.v1,nanokit.bearer.tok"}).auth_failure,
+            "origin");
+  // Not about the token: no auth failure.
+  EXPECT_EQ(Decide({.authorization = "Bearer tok"}).auth_failure, "");
+  EXPECT_EQ(Decide({.subprotocols = "nanokit.v1, nanokit.bearer.tok"}).auth_failure, "");
+}
+
 TEST(UpgradePolicyTest, TheProtocolIsRequired) {
   EXPECT_EQ(Decide({.authorization = "Bearer tok"}).http_status, 400);
   EXPECT_EQ(Decide({.subprotocols = "chat, nanokit.bearer.tok"}).http_status, 400);
