@@ -4,43 +4,82 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
 namespace nanokit {
 
+namespace {
+
+// A value the flag's own rules refuse: CLI11 stops parsing and reports it.
+[[noreturn]] void Refuse(const std::string& name, const std::string& why) {
+  throw CLI::ValidationError(absl::StrCat("--", name), why);
+}
+
+}  // namespace
+
 FlagSet::FlagSet(std::string program, std::string usage)
-    : program_(std::move(program)), usage_(std::move(usage)) {}
+    : program_(std::move(program)), usage_(std::move(usage)), app_(std::make_unique<CLI::App>(program_)) {
+  app_->set_help_flag("-h,--help");
+  app_->set_config("--config", "", "Read flags from this TOML or INI file (name = value).");
+  app_->allow_config_extras(CLI::config_extras_mode::error);
+  // Positional arguments may come between flags ("emit status --project p").
+  app_->positionals_at_end(false);
+  app_->add_option("args", positional_);
+}
+
+FlagSet::~FlagSet() = default;
 
 void FlagSet::String(std::string name, std::string* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kString, target, std::move(help),
-                    target->empty() ? "\"\"" : *target});
+  described_.push_back({name, true, help, target->empty() ? "\"\"" : *target});
+  app_->add_option("--" + name, *target, std::move(help))->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
 void FlagSet::StringList(std::string name, std::vector<std::string>* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kStringList, target, std::move(help),
-                    target->empty() ? "none; repeatable" : absl::StrJoin(*target, ",")});
+  described_.push_back({name, true, help, target->empty() ? "none; repeatable" : absl::StrJoin(*target, ",")});
+  // One value per occurrence, appended: "--origin a --origin b", never
+  // "--origin a b" (b stays positional).
+  app_->add_option_function<std::vector<std::string>>(
+          "--" + name, [target](const std::vector<std::string>& values) {
+            target->insert(target->end(), values.begin(), values.end());
+          },
+          std::move(help))
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
 
 void FlagSet::Bool(std::string name, bool* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kBool, target, std::move(help), *target ? "true" : "false"});
+  described_.push_back({name, false, help, *target ? "true" : "false"});
+  // "--name", "--name=true", "--name=false".
+  app_->add_flag("--" + name, *target, std::move(help))->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
 void FlagSet::Uint64(std::string name, uint64_t* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kUint64, target, std::move(help), absl::StrCat(*target)});
+  described_.push_back({name, true, help, absl::StrCat(*target)});
+  app_->add_option_function<std::string>(
+      "--" + name,
+      [name, target](const std::string& value) {
+        if (!absl::SimpleAtoi(value, target)) Refuse(name, absl::StrCat("not a number: \"", value, "\""));
+      },
+      std::move(help))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
 void FlagSet::Duration(std::string name, absl::Duration* target, std::string help) {
-  flags_.push_back({std::move(name), Kind::kDuration, target, std::move(help),
-                    absl::FormatDuration(*target)});
-}
-
-const FlagSet::Flag* FlagSet::Find(const std::string& name) const {
-  for (const Flag& f : flags_) {
-    if (f.name == name) return &f;
-  }
-  return nullptr;
+  described_.push_back({name, true, help, absl::FormatDuration(*target)});
+  app_->add_option_function<std::string>(
+      "--" + name,
+      [name, target](const std::string& value) {
+        auto duration = ParseDurationFlag(value);
+        if (!duration.ok()) Refuse(name, std::string(duration.status().message()));
+        if (*duration <= absl::ZeroDuration()) Refuse(name, "must be positive");
+        *target = *duration;
+      },
+      std::move(help))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
 absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text) {
@@ -56,95 +95,40 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text) {
   return absl::InvalidArgumentError(absl::StrCat("not a duration: \"", text, "\" (use e.g. 5s, 500ms or 30d)"));
 }
 
-absl::Status FlagSet::Set(const Flag& flag, const std::string& value) {
-  switch (flag.kind) {
-    case Kind::kString:
-      *static_cast<std::string*>(flag.target) = value;
-      return absl::OkStatus();
-    case Kind::kStringList:
-      static_cast<std::vector<std::string>*>(flag.target)->push_back(value);
-      return absl::OkStatus();
-    case Kind::kBool:
-      if (value == "true" || value == "1") {
-        *static_cast<bool*>(flag.target) = true;
-      } else if (value == "false" || value == "0") {
-        *static_cast<bool*>(flag.target) = false;
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat("--", flag.name, ": not a boolean: \"", value, "\""));
-      }
-      return absl::OkStatus();
-    case Kind::kUint64: {
-      uint64_t v;
-      if (!absl::SimpleAtoi(value, &v)) {
-        return absl::InvalidArgumentError(absl::StrCat("--", flag.name, ": not a number: \"", value, "\""));
-      }
-      *static_cast<uint64_t*>(flag.target) = v;
-      return absl::OkStatus();
-    }
-    case Kind::kDuration: {
-      auto d = ParseDurationFlag(value);
-      if (!d.ok()) return absl::InvalidArgumentError(absl::StrCat("--", flag.name, ": ", d.status().message()));
-      if (*d <= absl::ZeroDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat("--", flag.name, ": must be positive"));
-      }
-      *static_cast<absl::Duration*>(flag.target) = *d;
-      return absl::OkStatus();
-    }
-  }
-  return absl::InternalError("unreachable");
-}
-
 absl::StatusOr<std::vector<std::string>> FlagSet::Parse(int argc, char** argv, int first) {
-  std::vector<std::string> positional;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--") {
-      for (++i; i < argc; ++i) positional.push_back(argv[i]);
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-' || arg == "-") {
-      positional.push_back(arg);
-      continue;
-    }
-    std::string body = arg.substr(arg[1] == '-' ? 2 : 1);
-    if (body == "help" || body == "h") {
-      help_requested_ = true;
-      continue;
-    }
-    std::string name = body;
-    std::string value;
-    bool has_value = false;
-    if (auto eq = body.find('='); eq != std::string::npos) {
-      name = body.substr(0, eq);
-      value = body.substr(eq + 1);
-      has_value = true;
-    }
-    const Flag* flag = Find(name);
-    if (flag == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name, " (see --help)"));
-    }
-    if (!has_value) {
-      if (flag->kind == Kind::kBool) {
-        value = "true";
-      } else if (i + 1 < argc) {
-        value = argv[++i];
-      } else {
-        return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
-      }
-    }
-    if (auto s = Set(*flag, value); !s.ok()) return s;
+  // CLI11 wants the program name first: argv[first - 1] stands in for it.
+  std::vector<std::string> args;
+  for (int i = argc - 1; i >= first; --i) args.emplace_back(argv[i]);
+  try {
+    app_->parse(args);  // reversed, as CLI11 takes a vector
+  } catch (const CLI::CallForHelp&) {
+    help_requested_ = true;
+  } catch (const CLI::ExtrasError&) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown flag ", absl::StrJoin(app_->remaining(), " "), " (see --help)"));
+  } catch (const CLI::ArgumentMismatch& e) {
+    // CLI11 says "--name: 1 required TEXT missing".
+    const std::string what = e.what();
+    return absl::InvalidArgumentError(absl::StrCat("flag ", what.substr(0, what.find(':')), " needs a value"));
+  } catch (const CLI::ConfigError& e) {
+    return absl::InvalidArgumentError(absl::StrCat("--config: ", e.what(), " (not a flag of ", program_, ")"));
+  } catch (const CLI::FileError& e) {
+    return absl::InvalidArgumentError(absl::StrCat("--config: ", e.what()));
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(e.what());
   }
-  return positional;
+  return positional_;
 }
 
 std::string FlagSet::Help() const {
   std::string out = absl::StrCat("Usage: ", program_, " ", usage_, "\n\nFlags:\n");
-  for (const Flag& f : flags_) {
-    std::string left = absl::StrCat("  --", f.name);
-    if (f.kind != Kind::kBool) absl::StrAppend(&left, " VALUE");
+  for (const Described& flag : described_) {
+    std::string left = absl::StrCat("  --", flag.name);
+    if (flag.takes_value) absl::StrAppend(&left, " VALUE");
     if (left.size() < 30) left.resize(30, ' ');
-    absl::StrAppend(&out, left, " ", f.help, " (default: ", f.default_text, ")\n");
+    absl::StrAppend(&out, left, " ", flag.help, " (default: ", flag.default_text, ")\n");
   }
+  absl::StrAppend(&out, "  --config PATH                Read these flags from a TOML or INI file (name = value).\n");
   absl::StrAppend(&out, "  --help                       Show this help.\n");
   return out;
 }

@@ -55,19 +55,19 @@ class Checks:
             print(f"FAIL {name} {detail}")
 
 
-_unbatched = []
-
-
 async def read_message(ws, server_message_cls, json_format, timeout=10):
-    """The next ServerMessage; a "batch" frame is returned message by message."""
-    if _unbatched:
-        return _unbatched.pop(0)
+    """The next ServerMessage; a "batch" frame is returned message by message
+    (what is left of one waits on its own connection)."""
+    if not hasattr(ws, "nanokit_unbatched"):
+        ws.nanokit_unbatched = []
+    if ws.nanokit_unbatched:
+        return ws.nanokit_unbatched.pop(0)
     text = await asyncio.wait_for(ws.recv(), timeout)
     message = server_message_cls()
     json_format.Parse(text, message)  # strict: unknown fields fail
     if message.type != "batch":
         return message
-    _unbatched.extend(message.messages)
+    ws.nanokit_unbatched.extend(message.messages)
     return await read_message(ws, server_message_cls, json_format, timeout)
 
 

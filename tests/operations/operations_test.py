@@ -132,10 +132,14 @@ async def run(args, checks):
     hub_args = ["--token-file", token_file, "--data-dir", os.path.join(work, "hub"), "--metrics-listen",
                 "127.0.0.1:0", "--log-format", "json"]
     hub, hub_port, hub_metrics = start(args.hub, ["--listen", "127.0.0.1:0", *hub_args], work, "nanokit-hub")
+    # The gateway reads its flags from a file (--config, as the package's
+    # /etc/nanokit/gateway.toml), the listen address from the command line.
+    gateway_config = os.path.join(work, "gateway.toml")
+    with open(gateway_config, "w") as f:
+        f.write(f'hub = "127.0.0.1:{hub_port}"\ntoken-file = "{token_file}"\nmetrics-listen = "127.0.0.1:0"\n'
+                'log-format = "json"\nmax-queued-bytes = 65536\n')
     gateway, gateway_port, gateway_metrics = start(
-        args.gateway, ["--listen", "127.0.0.1:0", "--hub", f"127.0.0.1:{hub_port}", "--token-file", token_file,
-                       "--metrics-listen", "127.0.0.1:0", "--log-format", "json", "--max-queued-bytes", "65536"],
-        work, "nanokit-gateway")
+        args.gateway, ["--config", gateway_config, "--listen", "127.0.0.1:0"], work, "nanokit-gateway")
     base = f"http://127.0.0.1:{gateway_port}"
     auth = [("authorization", f"Bearer {token}")]
     try:
@@ -209,6 +213,10 @@ async def run(args, checks):
                 checks.check(f"hub: auth failure counted ({reason})",
                              value(hub_samples, "nanokit_hub_auth_failures_total", reason=reason) == 1)
 
+            # A write is counted when the gateway learns it completed, which
+            # may come after the dashboard has read it.
+            wait_for(lambda: value(scrape(gateway_metrics), "nanokit_gateway_delivery_lag_seconds_count") >= 1
+                     and value(scrape(gateway_metrics), "nanokit_gateway_messages_sent_total") >= 3)
             samples = scrape(gateway_metrics)
             checks.check("gateway: connected to the hub", value(samples, "nanokit_gateway_hub_connected") == 1)
             checks.check("gateway: one connection, one subscription",
@@ -231,15 +239,15 @@ async def run(args, checks):
             await ws.send(json.dumps({"type": "subscribe", "project": "ops", "epoch": epoch, "afterSeq": str(after)}))
             reply = await read_message(ws, websocket_pb2.ServerMessage, json_format)
             checks.check("a resume is resumed", reply.type == "resumed", reply.type)
-        checks.check("gateway: the resume counted", value(scrape(gateway_metrics), "nanokit_gateway_resyncs_total",
-                                                          kind="resumed") == 1)
+        checks.check("gateway: the resume counted", wait_for(
+            lambda: value(scrape(gateway_metrics), "nanokit_gateway_resyncs_total", kind="resumed") == 1))
         try:
             async with websockets.connect(uri, subprotocols=["nanokit.v1", "nanokit.bearer.wrong"]):
                 pass
         except websockets.exceptions.InvalidStatusCode as error:
             checks.check("a wrong token is refused", error.status_code == 401, error.status_code)
-        checks.check("gateway: auth failure counted", value(scrape(gateway_metrics),
-                                                            "nanokit_gateway_auth_failures_total", reason="invalid") == 1)
+        checks.check("gateway: auth failure counted", wait_for(
+            lambda: value(scrape(gateway_metrics), "nanokit_gateway_auth_failures_total", reason="invalid") == 1))
 
         # A dashboard that reads nothing while 20,000 updates go by is closed
         # (1013) once 64 KiB wait for it beyond what the sockets hold.
@@ -277,7 +285,8 @@ async def run(args, checks):
                      wait_for(lambda: http_status(base + "/readyz")[0] == 503), http_status(base + "/readyz"))
         checks.check("ready: says why", "hub" in http_status(base + "/readyz")[1])
         checks.check("healthz: alive all the same", http_status(base + "/healthz")[0] == 200)
-        checks.check("gateway: hub_connected 0", value(scrape(gateway_metrics), "nanokit_gateway_hub_connected") == 0)
+        checks.check("gateway: hub_connected 0",
+                     wait_for(lambda: value(scrape(gateway_metrics), "nanokit_gateway_hub_connected") == 0))
         hub, _, hub_metrics = start(args.hub, ["--listen", f"127.0.0.1:{hub_port}", *hub_args], work, "nanokit-hub")
         checks.check("ready: 200 when the hub returns",
                      wait_for(lambda: http_status(base + "/readyz")[0] == 200, 20), http_status(base + "/readyz"))
