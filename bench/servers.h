@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "testing_util/child_process.h"
+#include "common/child_process.h"
 
 namespace nanokit::bench {
 

@@ -17,7 +17,7 @@
 #include "absl/time/time.h"
 #include "bench/servers.h"
 #include "nanokit/bridge/v1/events.pb.h"
-#include "testing_util/child_process.h"
+#include "common/child_process.h"
 
 namespace nanokit::bench {
 

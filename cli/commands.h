@@ -9,5 +9,6 @@ int RunDemo(int argc, char** argv);
 int RunPublish(int argc, char** argv);
 int RunSnapshot(int argc, char** argv);
 int RunToken(int argc, char** argv);
+int RunUp(int argc, char** argv);
 
 }  // namespace nanokit::cli

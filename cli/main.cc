@@ -5,6 +5,7 @@
 //   nanokit publish  publish events given as JSON lines
 //   nanokit snapshot print the hub's state of a project
 //   nanokit token  create, list and revoke scoped tokens
+//   nanokit up     a hub and a gateway for local use, until Ctrl-C
 
 #include <cstring>
 #include <iostream>
@@ -17,6 +18,7 @@ constexpr const char* kUsage =
     "Usage: nanokit COMMAND [flags]\n"
     "\n"
     "Commands:\n"
+    "  up        Run a hub and a gateway here (data in .nanokit/) until Ctrl-C; --demo adds a simulated core.\n"
     "  init      Write a new token to .nanokit/token (mode 0600).\n"
     "  emit      Publish one event: status, remove, log, reconcile-start, reconcile-end.\n"
     "  demo      Run a simulated core that reconciles a few services until stopped.\n"
@@ -34,6 +36,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const char* command = argv[1];
+  if (std::strcmp(command, "up") == 0) return nanokit::cli::RunUp(argc, argv);
   if (std::strcmp(command, "init") == 0) return nanokit::cli::RunInit(argc, argv);
   if (std::strcmp(command, "emit") == 0) return nanokit::cli::RunEmit(argc, argv);
   if (std::strcmp(command, "demo") == 0) return nanokit::cli::RunDemo(argc, argv);

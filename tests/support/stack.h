@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
 #include "nanokit/bridge/v1/watch.grpc.pb.h"
-#include "testing_util/child_process.h"
+#include "common/child_process.h"
 #include "tests/support/ws_client.h"
 
 namespace nanokit::testing {

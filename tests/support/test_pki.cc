@@ -5,7 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "testing_util/child_process.h"
+#include "common/child_process.h"
 
 namespace nanokit::testing {
 

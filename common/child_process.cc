@@ -1,8 +1,9 @@
-#include "testing_util/child_process.h"
+#include "common/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,7 +20,8 @@ namespace nanokit {
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::string& path,
                                                                   const std::vector<std::string>& args,
                                                                   const std::string& cwd,
-                                                                  const std::string& stderr_path) {
+                                                                  const std::string& stderr_path,
+                                                                  bool terminate_with_parent) {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   int err_fd = -1;
@@ -36,12 +38,15 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::str
   for (std::string& s : storage) argv.push_back(s.data());
   argv.push_back(nullptr);
 
+  const pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) return absl::InternalError("fork failed");
   if (pid == 0) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
+    // The parent may have died between fork and prctl: then exit at once.
+    if (terminate_with_parent && (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)) _exit(125);
     if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
     dup2(pipe_fds[1], STDOUT_FILENO);
     if (err_fd >= 0) dup2(err_fd, STDERR_FILENO);

@@ -1,7 +1,8 @@
 #pragma once
-// A real process started by a test or a benchmark: its stdout is read line
-// by line, its stderr goes to a file the caller can inspect. Killed (SIGKILL)
-// if still running when destroyed.
+// A process of ours started by another: the servers under `nanokit up`, the
+// tests and the load tool. Its stdout is read line by line, its stderr goes
+// to a file the caller can inspect (or stays the caller's). Killed
+// (SIGKILL) if still running when destroyed.
 
 #include <sys/types.h>
 
@@ -18,11 +19,14 @@ namespace nanokit {
 class ChildProcess {
  public:
   // Runs path with args in cwd (empty: the current folder); stderr is
-  // appended to stderr_path (empty: inherited).
+  // appended to stderr_path (empty: inherited). With terminate_with_parent
+  // the child gets SIGTERM when the calling thread's process dies, even by
+  // SIGKILL (PR_SET_PDEATHSIG: start it from a thread that lives as long).
   static absl::StatusOr<std::unique_ptr<ChildProcess>> Start(const std::string& path,
                                                              const std::vector<std::string>& args,
                                                              const std::string& cwd = "",
-                                                             const std::string& stderr_path = "");
+                                                             const std::string& stderr_path = "",
+                                                             bool terminate_with_parent = false);
   ~ChildProcess();
 
   pid_t pid() const { return pid_; }
