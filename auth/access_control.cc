@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "auth/failure_reason.h"
 #include "common/log.h"
 #include "common/token.h"
 
@@ -140,7 +141,7 @@ void AccessControl::RunReloads() {
 
 absl::StatusOr<Identity> AccessControl::Authenticate(absl::string_view token) const {
   if (!enabled_) return Identity{Grant::Admin(), ""};
-  if (token.empty()) return absl::UnauthenticatedError("no token");
+  if (token.empty()) return Unauthenticated(kRefusedMissing, "no token");
   if (!options_.admin_token.empty() && ConstantTimeEquals(token, options_.admin_token)) {
     return Identity{Grant::Admin(), ""};
   }
@@ -153,15 +154,15 @@ absl::StatusOr<Identity> AccessControl::Authenticate(absl::string_view token) co
   const Credential* credential = set->FindByToken(token);
   if (credential == nullptr) return absl::UnauthenticatedError("unknown or revoked token");
   if (credential->ExpiredAt(options_.clock->Now())) {
-    return absl::UnauthenticatedError(
-        absl::StrCat("the token \"", credential->name, "\" expired at ", FormatExpiry(credential->expires)));
+    return Unauthenticated(kRefusedExpired, absl::StrCat("the token \"", credential->name, "\" expired at ",
+                                                         FormatExpiry(credential->expires)));
   }
   return Identity{Grant::For(*credential), credential->token_sha256};
 }
 
 absl::StatusOr<Identity> AccessControl::AuthenticateBearer(absl::string_view authorization) const {
   if (!enabled_) return Identity{Grant::Admin(), ""};
-  if (authorization.empty()) return absl::UnauthenticatedError("no token");
+  if (authorization.empty()) return Unauthenticated(kRefusedMissing, "no token");
   auto token = BearerToken(authorization);
   if (!token) return absl::UnauthenticatedError("not a bearer token: send \"Bearer <token>\"");
   return Authenticate(*token);

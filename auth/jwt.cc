@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "auth/failure_reason.h"
 #include "auth/json_object.h"
 
 namespace nanokit::auth {
@@ -221,7 +222,7 @@ absl::StatusOr<pb::Struct> VerifyJwt(absl::string_view token, const std::vector<
 
   auto exp = TimeClaim(*claims, "exp");
   if (!exp) return Refused("no exp");
-  if (expect.now >= *exp + expect.clock_skew) return Refused("expired");
+  if (expect.now >= *exp + expect.clock_skew) return Unauthenticated(kRefusedExpired, "JWT refused: expired");
   if (auto nbf = TimeClaim(*claims, "nbf"); nbf && expect.now + expect.clock_skew < *nbf) {
     return Refused("not valid yet (nbf)");
   }

@@ -65,13 +65,15 @@ void AppendJsonString(std::string* out, absl::string_view text) {
 std::pair<absl::string_view, uint64_t> LeadingId(absl::string_view message) {
   absl::string_view rest = message.substr(0, 48);
   for (absl::string_view name : {"conn=", "stream="}) {
-    const size_t at = rest.find(name);
-    if (at == absl::string_view::npos || (at > 0 && rest[at - 1] != ' ')) continue;
-    size_t end = at + name.size();
-    while (end < message.size() && absl::ascii_isdigit(static_cast<unsigned char>(message[end]))) ++end;
-    uint64_t id = 0;
-    if (absl::SimpleAtoi(message.substr(at + name.size(), end - at - name.size()), &id)) {
-      return {name.substr(0, name.size() - 1), id};
+    // Each occurrence that starts a word ("upstream=" is not "stream=").
+    for (size_t at = rest.find(name); at != absl::string_view::npos; at = rest.find(name, at + 1)) {
+      if (at > 0 && rest[at - 1] != ' ') continue;
+      size_t end = at + name.size();
+      while (end < message.size() && absl::ascii_isdigit(static_cast<unsigned char>(message[end]))) ++end;
+      uint64_t id = 0;
+      if (absl::SimpleAtoi(message.substr(at + name.size(), end - at - name.size()), &id)) {
+        return {name.substr(0, name.size() - 1), id};
+      }
     }
   }
   return {{}, 0};

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/stack.h"
 
 namespace nanokit::testing {
@@ -83,7 +84,7 @@ TEST_F(BadInputTest, AFloodOfBadFramesNeitherCrashesNorGrowsMemory) {
   const size_t before = ResidentBytes(stack_.gateway()->pid());
   flood(kFlood);
   const size_t after = ResidentBytes(stack_.gateway()->pid());
-#ifndef __SANITIZE_ADDRESS__
+#ifndef NANOKIT_ASAN
   EXPECT_LT(after, before + 8 * 1024 * 1024) << "RSS grew from " << before << " to " << after;
 #else
   // ASan holds freed memory in quarantine, so RSS says nothing here; the

@@ -10,6 +10,7 @@
 #include "core_client/hub_publisher.h"
 #include "nanokit/bridge/v1/ingest.grpc.pb.h"
 #include "tests/support/client_state.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/stack.h"
 
 namespace nanokit::testing {
@@ -249,7 +250,7 @@ TEST_F(FlowTest, AClientThatStopsReadingLosesOldLogLinesAndIsToldHowMany) {
   ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
   Converge(*reader, reader_state);
   const size_t rss_after = ResidentBytes(stack_.gateway()->pid());
-#ifndef __SANITIZE_ADDRESS__
+#ifndef NANOKIT_ASAN
   EXPECT_LT(rss_after, rss_before + 64 * 1024 * 1024) << rss_before << " -> " << rss_after;
 #else
   (void)rss_before;

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/failure_reason.h"
 #include "auth/visible_projects.h"
 
 namespace nanokit::auth {
@@ -96,6 +97,7 @@ TEST_F(AccessControlTest, UnknownMissingAndExpiredTokensAreRefusedWithoutEchoing
     ASSERT_FALSE(refused.ok());
     EXPECT_TRUE(absl::IsUnauthenticated(refused.status()));
     EXPECT_EQ(refused.status().message().find("not-a-token"), absl::string_view::npos);
+    EXPECT_EQ(FailureReason(refused.status()), header.empty() ? "missing" : "invalid") << header;
   }
   EXPECT_TRUE(access->Authenticate(kViewer).ok());
   clock_.Advance(absl::Minutes(5));
@@ -103,6 +105,7 @@ TEST_F(AccessControlTest, UnknownMissingAndExpiredTokensAreRefusedWithoutEchoing
   ASSERT_FALSE(expired.ok());
   EXPECT_NE(expired.status().message().find("\"short\" expired"), absl::string_view::npos) << expired.status();
   EXPECT_EQ(expired.status().message().find(kViewer), absl::string_view::npos);
+  EXPECT_EQ(FailureReason(expired.status()), "expired");
 }
 
 TEST_F(AccessControlTest, FollowersHearOfANarrowedScopeThenOfRevocation) {

@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "auth/failure_reason.h"
 #include "tests/support/test_jwt.h"
 
 namespace nanokit::auth {
@@ -107,7 +108,10 @@ TEST_F(JwtTest, ATamperedPayloadOrSignatureIsRefused) {
 
 TEST_F(JwtTest, TimesAreCheckedWithinTheSkew) {
   EXPECT_TRUE(Verify(ec_->Token(Payload(-30))).ok()) << "30 s past exp, within 60 s of skew";
-  EXPECT_NE(Reason(Verify(ec_->Token(Payload(-61)))).find("expired"), std::string::npos);
+  const auto expired = Verify(ec_->Token(Payload(-61)));
+  EXPECT_NE(Reason(expired).find("expired"), std::string::npos);
+  EXPECT_EQ(FailureReason(expired.status()), "expired");
+  EXPECT_EQ(FailureReason(Verify("onlyonepart").status()), "invalid");
   const int64_t now = absl::ToUnixSeconds(now_);
   EXPECT_NE(Reason(Verify(ec_->Token(Payload(300, absl::StrCat(R"(,"nbf":)", now + 120))))).find("nbf"),
             std::string::npos);

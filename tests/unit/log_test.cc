@@ -23,6 +23,10 @@ TEST(LogTest, JsonLinesCarryTheIdAsAField) {
   EXPECT_EQ(FormatLine(Format::kJson, kTime, Level::kDebug, "hub", "upstream=5 stream=x"),
             "{\"time\":\"2026-11-18T11:06:40.123Z\",\"level\":\"debug\",\"component\":\"hub\","
             "\"message\":\"upstream=5 stream=x\"}");
+  // A later word is still found when an earlier one only looked like it.
+  EXPECT_EQ(FormatLine(Format::kJson, kTime, Level::kInfo, "hub", "upstream=5 stream=6 open"),
+            "{\"time\":\"2026-11-18T11:06:40.123Z\",\"level\":\"info\",\"component\":\"hub\",\"stream\":6,"
+            "\"message\":\"upstream=5 stream=6 open\"}");
 }
 
 TEST(LogTest, JsonEscapesWhatAMessageMayHold) {

@@ -77,10 +77,11 @@ TEST(RegistryTest, WritesThePrometheusTextFormat) {
   EXPECT_TRUE(absl::StrContains(text, "test_lag_seconds_count 1\n")) << text;
 }
 
-TEST(FailureReasonTest, NamesTheReasonNeverTheToken) {
-  EXPECT_EQ(auth::FailureReason(absl::UnauthenticatedError("no token")), "missing");
-  EXPECT_EQ(auth::FailureReason(absl::UnauthenticatedError("the token \"ci\" expired at 2026-01-01")), "expired");
-  EXPECT_EQ(auth::FailureReason(absl::UnauthenticatedError("JWT refused: expired")), "expired");
+TEST(FailureReasonTest, IsWhatTheRefusalNamedNotItsWording) {
+  EXPECT_EQ(auth::FailureReason(auth::Unauthenticated(auth::kRefusedMissing, "no token")), "missing");
+  EXPECT_EQ(auth::FailureReason(auth::Unauthenticated(auth::kRefusedExpired, "anything at all")), "expired");
+  // A refusal that names no reason is "invalid", whatever its words say.
+  EXPECT_EQ(auth::FailureReason(absl::UnauthenticatedError("the token expired")), "invalid");
   EXPECT_EQ(auth::FailureReason(absl::UnauthenticatedError("unknown or revoked token")), "invalid");
   EXPECT_EQ(auth::FailureReason(absl::PermissionDeniedError("a viewer's token")), "forbidden");
 }
