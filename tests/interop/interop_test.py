@@ -54,6 +54,18 @@ class Checks:
             self.failed += 1
             print(f"FAIL {name} {detail}")
 
+    def finish(self, work, on_failure=""):
+        """Prints the tally; removes the work folder when all passed, keeps
+        it (and prints on_failure) otherwise. Returns the exit code."""
+        print(f"{self.passed} passed, {self.failed} failed")
+        if self.failed == 0:
+            shutil.rmtree(work, ignore_errors=True)
+            return 0
+        print(f"kept {work}")
+        if on_failure:
+            print(on_failure)
+        return 1
+
 
 async def read_message(ws, server_message_cls, json_format, timeout=10):
     """The next ServerMessage; a "batch" frame is returned message by message

@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -72,7 +71,7 @@ def main():
         match, lines = read_until(up, r"Open the dashboard: http://127\.0\.0\.1:(\d+)/#token=([\w-]+)&project=(\w+)")
         checks.check("up prints the dashboard's link", match is not None, lines)
         if match is None:
-            return 1
+            return checks.finish(work, "up's stderr:\n" + open(os.path.join(work, "up.log")).read())
         port, token, project = int(match.group(1)), match.group(2), match.group(3)
         token_file = os.path.join(data, "token")
         checks.check("up created the token (mode 0600)",
@@ -100,13 +99,7 @@ def main():
         if up.poll() is None:
             up.kill()
             up.wait()
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    if checks.failed == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"kept {work}; up's stderr:")
-        print(open(os.path.join(work, "up.log")).read())
-    return 1 if checks.failed else 0
+    return checks.finish(work, "up's stderr:\n" + open(os.path.join(work, "up.log")).read())
 
 
 if __name__ == "__main__":

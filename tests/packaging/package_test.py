@@ -148,12 +148,7 @@ def main():
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(timeout=30)
-    print(f"{checks.passed} passed, {checks.failed} failed")
-    if checks.failed == 0:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        print(f"kept {work}")
-    return 1 if checks.failed else 0
+    return checks.finish(work)
 
 
 if __name__ == "__main__":
