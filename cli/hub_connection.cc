@@ -9,7 +9,9 @@
 namespace nanokit::cli {
 
 void HubConnectionFlags::Register(FlagSet& flags) {
-  flags.String("hub", &hub, "The hub's address, HOST:PORT.");
+  flags.String("hub", &hub,
+               "The hub's address, HOST:PORT; several hubs (IP addresses), comma-separated: the first that answers, "
+               "the next when it goes.");
   RegisterHubTlsFlags(flags, &tls);
   flags.String("token-file", &token_file, "File holding the shared token.");
   flags.Bool("insecure-no-auth", &insecure_no_auth, "Send no token (for a hub run with --insecure-no-auth).");
@@ -24,6 +26,10 @@ client::HubPublisherOptions HubConnectionFlags::PublisherOptionsOrExit(const cha
   }
   if (auto status = CheckHubTls(tls); !status.ok()) {
     std::cerr << program << ": " << status.message() << std::endl;
+    std::exit(2);
+  }
+  if (auto target = HubTarget(hub, tls); !target.ok()) {
+    std::cerr << program << ": " << target.status().message() << std::endl;
     std::exit(2);
   }
   client::HubPublisherOptions options;

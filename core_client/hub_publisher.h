@@ -27,6 +27,9 @@
 namespace nanokit::client {
 
 struct HubPublisherOptions {
+  // HOST:PORT, or several hubs' IP addresses, comma-separated: the stream
+  // goes to the first that answers and, when that hub goes, to the next,
+  // resending what was not acknowledged (hub_client/hub_channel.h).
   std::string target = kDefaultHubAddress;
   // TLS to the hub (hub_client/hub_channel.h); plain text when its CA is
   // empty.

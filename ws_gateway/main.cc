@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
                "PEM certificate chain to serve HTTPS and WSS with (with --tls-key); nothing is served in plain text. "
                "SIGHUP reads it again.");
   flags.String("tls-key", &options.tls_key_file, "PEM private key of --tls-cert.");
-  flags.String("hub", &options.hub, "The hub's gRPC address, HOST:PORT.");
+  flags.String("hub", &options.hub,
+               "The hub's gRPC address, HOST:PORT; several hubs (IP addresses), comma-separated: the first that "
+               "answers, the next when it goes.");
   RegisterHubTlsFlags(flags, &options.hub_tls);
   flags.String("token-file", &token_file, "File holding the shared token (for the hub and for dashboards).");
   flags.String("credentials", &credentials_file,
@@ -93,11 +95,9 @@ int main(int argc, char** argv) {
 
   auto address = ParseHostPort(options.listen);
   if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
-  if (auto hub_address = ParseHostPort(options.hub); !hub_address.ok()) {
-    Fail("--hub: " + std::string(hub_address.status().message()));
-  }
   if (threads == 0 || threads > 256) Fail("--threads: must be 1 to 256");
   if (auto status = CheckHubTls(options.hub_tls); !status.ok()) Fail(std::string(status.message()));
+  if (auto target = HubTarget(options.hub, options.hub_tls); !target.ok()) Fail(std::string(target.status().message()));
 
   log::SetComponent("gateway");
   if (insecure_no_auth && !oidc.issuer.empty()) Fail("--insecure-no-auth and --oidc-issuer exclude each other");
