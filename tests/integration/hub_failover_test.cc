@@ -10,7 +10,6 @@
 
 #include "core_client/hub_publisher.h"
 #include "hub_client/hub_channel.h"
-#include "nanokit/bridge/v1/watch.grpc.pb.h"
 #include "tests/support/stack.h"
 #include "tests/support/test_pki.h"
 
@@ -40,16 +39,7 @@ class HubFailoverTest : public ::testing::Test {
   // The state of project on the hub at address.
   absl::StatusOr<v1::ProjectSnapshot> SnapshotAt(const std::string& address, const std::string& project,
                                                  const HubTls& tls = {}) {
-    auto stub = v1::WatchService::NewStub(CreateHubChannel(address, tls));
-    grpc::ClientContext context;
-    first_.Authorize(&context);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::GetSnapshotRequest request;
-    request.set_project(project);
-    v1::ProjectSnapshot snapshot;
-    grpc::Status status = stub->GetSnapshot(&context, request, &snapshot);
-    if (!status.ok()) return absl::UnavailableError(status.error_message());
-    return snapshot;
+    return GetSnapshot(CreateHubChannel(address, tls), first_.token(), project);
   }
 
   static bool Holds(const v1::ProjectSnapshot& snapshot, const std::string& resource) {

@@ -131,9 +131,14 @@ void TestStack::Authorize(grpc::ClientContext* context) const {
 }
 
 absl::StatusOr<v1::ProjectSnapshot> TestStack::GetSnapshot(const std::string& project) {
-  auto stub = v1::WatchService::NewStub(HubChannel());
+  return testing::GetSnapshot(HubChannel(), token_, project);
+}
+
+absl::StatusOr<v1::ProjectSnapshot> GetSnapshot(const std::shared_ptr<grpc::Channel>& channel,
+                                                const std::string& token, const std::string& project) {
+  auto stub = v1::WatchService::NewStub(channel);
   grpc::ClientContext context;
-  Authorize(&context);
+  context.AddMetadata("authorization", "Bearer " + token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   v1::GetSnapshotRequest request;
   request.set_project(project);

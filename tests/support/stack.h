@@ -68,7 +68,7 @@ class TestStack {
   absl::StatusOr<std::unique_ptr<WsClient>> ConnectClient(WsConnectOptions options = {});
 
   std::shared_ptr<grpc::Channel> HubChannel();
-  // token "" sends none.
+  // The hub's state of project, asked with the stack's token.
   absl::StatusOr<bridge::v1::ProjectSnapshot> GetSnapshot(const std::string& project);
   void Authorize(grpc::ClientContext* context) const;
 
@@ -92,5 +92,10 @@ std::vector<bridge::v1::Event> HubHistory(TestStack& stack, const std::string& p
 
 // Reads the resident set size of a process, in bytes.
 size_t ResidentBytes(pid_t pid);
+
+// GetSnapshot of a hub on any channel (another stack's, a TLS one), with
+// this token.
+absl::StatusOr<bridge::v1::ProjectSnapshot> GetSnapshot(const std::shared_ptr<grpc::Channel>& channel,
+                                                        const std::string& token, const std::string& project);
 
 }  // namespace nanokit::testing
