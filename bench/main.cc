@@ -5,6 +5,7 @@
 //   nanokit-bench fanout   a core -> hub -> gateway -> K WebSocket clients
 //   nanokit-bench idle     N idle subscribed connections
 //   nanokit-bench storm    N clients resyncing after a gateway restart
+//   nanokit-bench jetstream appends to replicated JetStream streams (the base of issue 14)
 
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "bench/fanout.h"
 #include "bench/idle.h"
 #include "bench/ingest.h"
+#include "bench/jetstream_append.h"
 #include "bench/storm.h"
 #include "common/flags.h"
 
@@ -27,6 +29,7 @@ constexpr const char* kUsage =
     "  fanout   a core at a fixed rate, K WebSocket clients: delivered events/s, end-to-end latency.\n"
     "  idle     N idle subscribed connections: the server's memory per connection.\n"
     "  storm    N clients, the gateway killed and restarted: time until all have their snapshot.\n"
+    "  jetstream  K streams on a local nats-server cluster: batched appends/s acknowledged by a majority.\n"
     "\n"
     "fanout and idle also measure the peers, side by side: --server ws|nats.\n"
     "\n"
@@ -154,6 +157,32 @@ int RunStormCommand(int argc, char** argv) {
   return nanokit::bench::RunStorm(options);
 }
 
+int RunJetStreamCommand(int argc, char** argv) {
+  nanokit::bench::JetStreamAppendOptions options;
+  uint64_t nodes = static_cast<uint64_t>(options.nodes);
+  uint64_t replicas = static_cast<uint64_t>(options.replicas);
+  uint64_t streams = static_cast<uint64_t>(options.streams);
+  nanokit::FlagSet flags("nanokit-bench jetstream", "[flags]");
+  flags.Uint64("nodes", &nodes, "nats-server processes in the cluster.");
+  flags.Uint64("replicas", &replicas, "Replicas of each stream.");
+  flags.Uint64("streams", &streams, "Streams, one writer each.");
+  flags.Uint64("batch", &options.batch_events, "Events per appended message.");
+  flags.Uint64("event-bytes", &options.event_bytes, "Bytes per event.");
+  flags.Duration("duration", &options.duration, "How long the writers append.");
+  flags.Duration("idle", &options.idle, "How long the cluster is then watched at rest.");
+  flags.ParseOrExit(argc, argv, 2);
+  if (nodes == 0 || nodes > 5 || replicas == 0 || replicas > nodes || streams == 0 || streams > 1000 ||
+      options.batch_events == 0 || options.batch_events * options.event_bytes > 1024 * 1024) {
+    std::cerr << "nanokit-bench jetstream: need 1..5 nodes, 1..nodes replicas, 1..1000 streams, and a batch of "
+                 "at most 1 MiB (the servers' max payload)\n";
+    return 2;
+  }
+  options.nodes = static_cast<int>(nodes);
+  options.replicas = static_cast<int>(replicas);
+  options.streams = static_cast<int>(streams);
+  return nanokit::bench::RunJetStreamAppend(options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,6 +194,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "fanout") == 0) return RunFanoutCommand(argc, argv);
   if (std::strcmp(argv[1], "idle") == 0) return RunIdleCommand(argc, argv);
   if (std::strcmp(argv[1], "storm") == 0) return RunStormCommand(argc, argv);
+  if (std::strcmp(argv[1], "jetstream") == 0) return RunJetStreamCommand(argc, argv);
   if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::cout << kUsage;
     return 0;

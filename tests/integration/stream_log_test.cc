@@ -15,7 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "tests/support/nats_cluster.h"
+#include "jetstream/local_cluster.h"
 
 namespace nanokit::jetstream {
 namespace {
@@ -26,7 +26,7 @@ class StreamLogTest : public ::testing::Test {
     char dir_template[] = "/tmp/nanokit-nats-XXXXXX";
     ASSERT_NE(mkdtemp(dir_template), nullptr);
     dir_ = dir_template;
-    auto cluster = nanokit::testing::NatsCluster::Start(3, dir_);
+    auto cluster = LocalCluster::Start(3, dir_);
     ASSERT_TRUE(cluster.ok()) << cluster.status();
     cluster_ = *std::move(cluster);
     connection_ = Connect();
@@ -74,7 +74,7 @@ class StreamLogTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<nanokit::testing::NatsCluster> cluster_;
+  std::unique_ptr<LocalCluster> cluster_;
   std::unique_ptr<Connection> connection_;
   std::unique_ptr<StreamLog> log_;
 };

@@ -1,5 +1,6 @@
 #pragma once
-// A real NATS cluster with JetStream for tests: N nats-server processes on
+// A real NATS cluster with JetStream on this machine, for tests and
+// benchmarks (never a production binary): N nats-server processes on
 // loopback, routed to each other, each with its own store folder. Client
 // ports are picked by the servers (-1) and read from their ports files;
 // cluster ports must be known before the first node starts (a JetStream
@@ -13,13 +14,13 @@
 #include "absl/status/statusor.h"
 #include "common/child_process.h"
 
-namespace nanokit::testing {
+namespace nanokit::jetstream {
 
-class NatsCluster {
+class LocalCluster {
  public:
   // Starts the nodes in dir (created) and waits until each serves clients.
-  static absl::StatusOr<std::unique_ptr<NatsCluster>> Start(int nodes, const std::string& dir);
-  ~NatsCluster();
+  static absl::StatusOr<std::unique_ptr<LocalCluster>> Start(int nodes, const std::string& dir);
+  ~LocalCluster();
 
   // nats://127.0.0.1:PORT of every node, comma-separated (--nats's form).
   std::string urls() const;
@@ -30,12 +31,13 @@ class NatsCluster {
   void Kill(int node);
   bool alive(int node) const { return nodes_[node] != nullptr; }
   std::string log_of(int node) const;
+  pid_t pid(int node) const { return nodes_[node] ? nodes_[node]->pid() : 0; }
 
  private:
-  NatsCluster() = default;
+  LocalCluster() = default;
   std::string dir_;
   std::vector<std::unique_ptr<ChildProcess>> nodes_;
   std::vector<std::string> urls_;
 };
 
-}  // namespace nanokit::testing
+}  // namespace nanokit::jetstream

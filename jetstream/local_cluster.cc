@@ -1,4 +1,4 @@
-#include "tests/support/nats_cluster.h"
+#include "jetstream/local_cluster.h"
 
 #include <netinet/in.h>
 #include <signal.h>
@@ -13,7 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 
-namespace nanokit::testing {
+namespace nanokit::jetstream {
 
 namespace {
 
@@ -45,10 +45,10 @@ std::string NatsServerBinary() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(int nodes, const std::string& dir) {
+absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(int nodes, const std::string& dir) {
   const std::string binary = NatsServerBinary();
   if (binary.empty()) return absl::UnavailableError("nats-server is not installed (apt-get install nats-server)");
-  std::unique_ptr<NatsCluster> cluster(new NatsCluster());
+  std::unique_ptr<LocalCluster> cluster(new LocalCluster());
   cluster->dir_ = dir;
   std::vector<int> route_ports;
   for (int i = 0; i < nodes; ++i) {
@@ -94,7 +94,7 @@ absl::StatusOr<std::unique_ptr<NatsCluster>> NatsCluster::Start(int nodes, const
   return cluster;
 }
 
-NatsCluster::~NatsCluster() {
+LocalCluster::~LocalCluster() {
   for (auto& node : nodes_) {
     if (node == nullptr) continue;
     node->Signal(SIGTERM);
@@ -102,22 +102,22 @@ NatsCluster::~NatsCluster() {
   }
 }
 
-std::string NatsCluster::urls() const { return absl::StrJoin(urls_, ","); }
+std::string LocalCluster::urls() const { return absl::StrJoin(urls_, ","); }
 
-int NatsCluster::NodeNamed(const std::string& name) const {
+int LocalCluster::NodeNamed(const std::string& name) const {
   for (size_t i = 0; i < nodes_.size(); ++i) {
     if (name == absl::StrCat("n", i)) return static_cast<int>(i);
   }
   return -1;
 }
 
-void NatsCluster::Kill(int node) {
+void LocalCluster::Kill(int node) {
   if (nodes_[node] == nullptr) return;
   nodes_[node]->Signal(SIGKILL);
   nodes_[node]->Wait(absl::Seconds(10));
   nodes_[node].reset();
 }
 
-std::string NatsCluster::log_of(int node) const { return absl::StrCat(dir_, "/n", node, "/nats.log"); }
+std::string LocalCluster::log_of(int node) const { return absl::StrCat(dir_, "/n", node, "/nats.log"); }
 
-}  // namespace nanokit::testing
+}  // namespace nanokit::jetstream
