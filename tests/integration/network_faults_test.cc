@@ -147,6 +147,26 @@ TEST(NetworkFaultsTest, BlipsOnEveryLegLoseNothingAcknowledged) {
   EXPECT_GE(client.reconnects, 2);
 }
 
+TEST(NetworkFaultsTest, ACoreReachesAHubOverALongLink) {
+  // 800 ms each way: every exchange, the HTTP/2 handshake first, takes
+  // 1.6 s, longer than the publisher's reconnect backoff (its cap is 1 s).
+  TestStack stack;
+  ASSERT_TRUE(stack.StartHub().ok());
+  TcpProxy link(stack.hub_port());
+  link.SetDelay(std::chrono::milliseconds(800));
+  client::HubPublisherOptions options;
+  options.target = "127.0.0.1:" + std::to_string(link.port());
+  options.token = stack.token();
+  client::ActivityManager activity("far");
+  client::HubPublisher publisher(std::move(options));
+  publisher.Attach(&activity);
+  activity.SetStatus("web", v1::HEALTHY);
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(30))) << "never connected over a 1.6 s round trip";
+  auto snapshot = stack.GetSnapshot("far");
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  EXPECT_EQ(snapshot->seq(), 1u);
+}
+
 TEST(NetworkFaultsTest, KillNineOfTheGatewayUnderLoad) {
   TestStack stack;
   ASSERT_TRUE(stack.StartHub().ok());

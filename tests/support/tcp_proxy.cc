@@ -46,11 +46,16 @@ class TcpProxy::Pipe : public std::enable_shared_from_this<Pipe> {
     });
   }
 
-  void Forward(int from, size_t n) {
+  void Forward(int from, size_t n, bool delayed = false) {
     auto self = shared_from_this();
+    if (!delayed && proxy_->delay_.count() > 0) {
+      auto timer = std::make_shared<net::steady_timer>(proxy_->ioc_, proxy_->delay_);
+      timer->async_wait([self, timer, from, n](boost::system::error_code) { self->Forward(from, n, true); });
+      return;
+    }
     if (proxy_->stalled_) {
       auto timer = std::make_shared<net::steady_timer>(proxy_->ioc_, std::chrono::milliseconds(10));
-      timer->async_wait([self, timer, from, n](boost::system::error_code) { self->Forward(from, n); });
+      timer->async_wait([self, timer, from, n](boost::system::error_code) { self->Forward(from, n, true); });
       return;
     }
     net::async_write(sides_[1 - from], net::buffer(buffers_[from].data(), n),
@@ -114,6 +119,15 @@ void TcpProxy::SetStalled(bool stalled) {
   std::promise<void> done;
   net::post(ioc_, [this, stalled, &done] {
     stalled_ = stalled;
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+void TcpProxy::SetDelay(std::chrono::milliseconds delay) {
+  std::promise<void> done;
+  net::post(ioc_, [this, delay, &done] {
+    delay_ = delay;
     done.set_value();
   });
   done.get_future().wait();

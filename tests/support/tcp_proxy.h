@@ -1,8 +1,10 @@
 #pragma once
 // A TCP proxy for fault injection between two real processes: it forwards
-// 127.0.0.1:port() to a target port, and on command drops every connection
-// or stalls them (bytes wait, connections stay open).
+// 127.0.0.1:port() to a target port, and on command drops every connection,
+// stalls them (bytes wait, connections stay open) or delays every chunk (a
+// long link: each exchange costs twice the delay).
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -23,6 +25,8 @@ class TcpProxy {
   void DropAll();
   // While stalled nothing is forwarded in either direction.
   void SetStalled(bool stalled);
+  // Each chunk read waits this long before it is forwarded, in order.
+  void SetDelay(std::chrono::milliseconds delay);
 
  private:
   class Pipe;
@@ -33,6 +37,7 @@ class TcpProxy {
   const uint16_t target_port_;
   uint16_t port_ = 0;
   bool stalled_ = false;  // on the io thread only
+  std::chrono::milliseconds delay_{0};  // on the io thread only
   std::vector<std::weak_ptr<Pipe>> pipes_;  // on the io thread only
   std::thread thread_;
 };
