@@ -54,7 +54,9 @@ class HubPublisher::Stream final
 
   void OnReadDone(bool ok) override {
     if (ok) {
-      publisher_->OnAck(response_.acked_source_seq());
+      // The hub answering (one of several in the target), named once per stream.
+      publisher_->OnAck(response_.acked_source_seq(), first_ack_ ? context().peer() : std::string());
+      first_ack_ = false;
       StartRead(&response_);
       return;
     }
@@ -77,6 +79,7 @@ class HubPublisher::Stream final
   HubPublisher* const publisher_;
   v1::PublishRequest request_;    // touched only while the writer is claimed
   v1::PublishResponse response_;  // touched only by read reactions
+  bool first_ack_ = true;         // touched only by read reactions
 };
 
 bool HubPublisher::ClaimWriteLocked() {
@@ -189,10 +192,10 @@ bool HubPublisher::PrepareWriteLocked(v1::PublishRequest* request, bool first) {
   return first || request->events_size() > 0 || request->projects_size() > 0;
 }
 
-void HubPublisher::OnAck(uint64_t acked) {
+void HubPublisher::OnAck(uint64_t acked, const std::string& peer) {
   absl::MutexLock lock(&mu_);
   if (!connected_) {
-    log::Info("publisher source=", source_, " connected to ", options_.target);
+    log::Info("publisher source=", source_, " connected to ", peer.empty() ? options_.target : peer);
     connected_ = true;
     last_error_.clear();
   }

@@ -78,7 +78,8 @@ class HubPublisher final : public Publisher {
   void OnStreamReadFailed(Stream* stream);
   // Fills request with the next events to send on stream; false if none.
   bool PrepareWriteLocked(bridge::v1::PublishRequest* request, bool first) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAck(uint64_t acked);
+  // peer: the hub, on a stream's first acknowledgement; empty after.
+  void OnAck(uint64_t acked, const std::string& peer);
   // The current stream has ended and is about to be deleted; then it is.
   void OnStreamDone(const grpc::Status& status);
   void OnStreamDeleted();
