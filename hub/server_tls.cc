@@ -4,6 +4,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/openssl_exit.h"
 #include "common/pem.h"
 
 namespace nanokit::hub {
@@ -36,6 +37,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const
   if (mutual) {
     if (auto status = CheckPemFile("--tls-client-ca", tls.client_ca_file); !status.ok()) return status;
   }
+  SkipOpenSslExitCleanup();
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
       tls.key_file, tls.cert_file, tls.client_ca_file, kReloadSeconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);

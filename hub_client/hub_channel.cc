@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/address.h"
+#include "common/openssl_exit.h"
 #include "common/pem.h"
 
 namespace nanokit {
@@ -21,6 +22,7 @@ constexpr unsigned kReloadSeconds = 1;
 
 std::shared_ptr<grpc::ChannelCredentials> Credentials(const HubTls& tls) {
   if (!tls.enabled()) return grpc::InsecureChannelCredentials();
+  SkipOpenSslExitCleanup();
   auto provider = tls.cert_file.empty()
                       ? std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(tls.ca_file, kReloadSeconds)
                       : std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
