@@ -9,7 +9,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 
 #include "bench/fanout.h"
@@ -18,6 +17,7 @@
 #include "bench/jetstream_append.h"
 #include "bench/storm.h"
 #include "common/flags.h"
+#include "common/program_path.h"
 
 namespace {
 
@@ -36,15 +36,11 @@ constexpr const char* kUsage =
     "Run `nanokit-bench MODE --help` for the flags of a mode. Benchmarks, not tests:\n"
     "see bench/run for the standard set and BENCHMARKS.md for results.\n";
 
-// The hub next to this binary: <build>/bench -> <build>/hub, or an installed bin/.
-std::string FindBinary(const std::string& name, const std::string& build_dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-  for (const fs::path& candidate : {self / ".." / build_dir / name, self / name}) {
-    if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
-  }
-  return name;
+// Our servers beside this binary (an installed bin/) or in the build tree;
+// by name (PATH) if neither.
+std::string FindBinary(const std::string& name, const std::string& build_folder) {
+  std::string found = nanokit::FindProgram(name, build_folder);
+  return found.empty() ? name : found;
 }
 
 int RunIngestCommand(int argc, char** argv) {

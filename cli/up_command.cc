@@ -18,11 +18,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "common/address.h"
 #include "common/child_process.h"
 #include "common/flags.h"
+#include "common/program_path.h"
 #include "common/token.h"
 
 namespace nanokit::cli {
@@ -30,25 +30,6 @@ namespace nanokit::cli {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Where a server binary is: beside this executable (an installed tree, bin/),
-// in its folder of a build tree (<build>/hub/nanokit-hub, ...), or on PATH.
-std::string FindServer(const std::string& name, const std::string& build_folder) {
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (const fs::path& candidate :
-         {self.parent_path() / name, self.parent_path().parent_path() / build_folder / name}) {
-      if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-    }
-  }
-  const char* path = std::getenv("PATH");
-  for (absl::string_view dir : absl::StrSplit(path ? path : "", ':', absl::SkipEmpty())) {
-    const fs::path candidate = fs::path(std::string(dir)) / name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate.string();
-  }
-  return {};
-}
 
 struct Server {
   std::string name;
@@ -99,8 +80,8 @@ int RunUp(int argc, char** argv) {
   flags.String("project", &project, "The project the dashboard link opens (and the demo publishes).");
   flags.ParseOrExit(argc, argv, 2);
 
-  const std::string hub_binary = FindServer("nanokit-hub", "hub");
-  const std::string gateway_binary = FindServer("nanokit-gateway", "ws_gateway");
+  const std::string hub_binary = FindProgram("nanokit-hub", "hub");
+  const std::string gateway_binary = FindProgram("nanokit-gateway", "ws_gateway");
   if (hub_binary.empty() || gateway_binary.empty()) {
     std::cerr << "nanokit up: cannot find " << (hub_binary.empty() ? "nanokit-hub" : "nanokit-gateway")
               << " next to this program or on PATH" << std::endl;
@@ -145,9 +126,7 @@ int RunUp(int argc, char** argv) {
   }
   absl::Status started = hub.ok() ? gateway.status() : hub.status();
   if (started.ok() && demo) {
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-    auto core = ChildProcess::Start(self.string(),
+    auto core = ChildProcess::Start(ThisProgram(),
                                     {"demo", "--hub", *hub, "--token-file", token_file, "--project", project,
                                      "--gateway", ""},
                                     "", "", /*terminate_with_parent=*/true);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/program_path.h"
 
 namespace nanokit::gateway {
 
@@ -59,10 +60,10 @@ absl::StatusOr<std::shared_ptr<const StaticFiles>> StaticFiles::Load(const std::
 }
 
 std::string StaticFiles::DefaultDir() {
+  const std::string exe = ThisProgram();
+  if (exe.empty()) return {};
+  const fs::path dir = fs::path(exe).parent_path().parent_path() / "share" / "nanokit" / "dashboard";
   std::error_code ec;
-  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return {};
-  fs::path dir = exe.parent_path().parent_path() / "share" / "nanokit" / "dashboard";
   return fs::is_directory(dir, ec) ? dir.string() : std::string();
 }
 

@@ -37,6 +37,14 @@ def read_until(proc, pattern, timeout=60):
     return None, lines
 
 
+def listening(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
 async def live_events(port, token, project, checks):
     import websockets
     from google.protobuf import json_format
@@ -73,6 +81,9 @@ def main():
         if match is None:
             return checks.finish(work, "up's stderr:\n" + open(os.path.join(work, "up.log")).read())
         port, token, project = int(match.group(1)), match.group(2), match.group(3)
+        hub = next((re.search(r"hub on 127\.0\.0\.1:(\d+)", line) for line in lines if "hub on" in line), None)
+        checks.check("up says where the hub is", hub is not None, lines)
+        hub_port = int(hub.group(1)) if hub else None
         token_file = os.path.join(data, "token")
         checks.check("up created the token (mode 0600)",
                      os.path.exists(token_file) and os.stat(token_file).st_mode & 0o777 == 0o600
@@ -89,12 +100,8 @@ def main():
         except subprocess.TimeoutExpired:
             code = None
         checks.check("Ctrl-C stops up, exit code 0", code == 0, code)
-        refused = False
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=2).close()
-        except OSError:
-            refused = True
-        checks.check("the gateway stopped with it", refused)
+        checks.check("the gateway stopped with it", not listening(port))
+        checks.check("the hub stopped with it", hub_port is not None and not listening(hub_port))
     finally:
         if up.poll() is None:
             up.kill()
