@@ -43,6 +43,10 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   jsCtx* jetstream() const { return js_; }
+  natsConnection* nats() const { return nc_; }
+  // The largest message the servers take (their max_payload, 1 MiB unless
+  // configured).
+  int64_t max_payload() const { return natsConnection_GetMaxPayload(nc_); }
   absl::Duration request_timeout() const { return request_timeout_; }
 
  private:

@@ -52,16 +52,18 @@ absl::StatusOr<std::unique_ptr<StreamLog>> StreamLog::Open(Connection* connectio
   return std::unique_ptr<StreamLog>(new StreamLog(connection, std::move(settings)));
 }
 
-absl::StatusOr<Appended> StreamLog::Append(absl::string_view data, const std::string& msg_id, uint64_t expected_last) {
+absl::StatusOr<Appended> StreamLog::Append(absl::string_view data, const std::string& msg_id,
+                                           std::optional<uint64_t> expected_last) {
   natsMsg* raw = nullptr;
   natsStatus s = natsMsg_Create(&raw, settings_.subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
   if (s != NATS_OK) return ToStatus(s, static_cast<jsErrCode>(0), "making a message");
   OwnedMsg msg(raw);
   // Set by hand rather than through jsPubOptions.ExpectLastSeq, where 0
   // means "no check": an append to an empty stream must be checked too.
-  const std::string expected = absl::StrCat(expected_last);
   s = natsMsgHeader_Set(msg.get(), kMsgIdHeader, msg_id.c_str());
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), kExpectedLastSeqHeader, expected.c_str());
+  if (s == NATS_OK && expected_last) {
+    s = natsMsgHeader_Set(msg.get(), kExpectedLastSeqHeader, absl::StrCat(*expected_last).c_str());
+  }
   if (s != NATS_OK) return ToStatus(s, static_cast<jsErrCode>(0), "setting headers");
 
   jsPubOptions publish;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -58,7 +59,10 @@ class StreamLog {
   // PRECONDITION when another writer appended first; UNAVAILABLE when no
   // answer came in time (no leader yet, a node gone): retry with the same
   // msg_id, which a stream that did take it answers as a duplicate.
-  absl::StatusOr<Appended> Append(absl::string_view data, const std::string& msg_id, uint64_t expected_last);
+  // Without expected_last: wherever the stream is (an entry whose place in
+  // the order does not matter).
+  absl::StatusOr<Appended> Append(absl::string_view data, const std::string& msg_id,
+                                  std::optional<uint64_t> expected_last);
   // NOT_FOUND when the stream does not hold seq (never written, or gone by
   // its limits).
   absl::StatusOr<StoredEntry> Read(uint64_t seq);
