@@ -133,6 +133,8 @@ std::string FlagSet::Help() const {
   return out;
 }
 
+bool FlagSet::Given(const std::string& name) const { return app_->count("--" + name) > 0; }
+
 std::vector<std::string> FlagSet::ParseOrExit(int argc, char** argv, int first) {
   auto positional = Parse(argc, argv, first);
   if (!positional.ok()) {

@@ -42,6 +42,9 @@ class FlagSet {
   // positional arguments. "--help" is reported as HelpRequested().
   absl::StatusOr<std::vector<std::string>> Parse(int argc, char** argv, int first = 1);
   bool HelpRequested() const { return help_requested_; }
+  // Whether the flag was given (on the command line or in --config), after
+  // Parse: for flags that exclude each other.
+  bool Given(const std::string& name) const;
   std::string Help() const;
 
   // Parse, print help and exit 0 on --help, or print one line and exit 2 on

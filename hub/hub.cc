@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -28,11 +29,27 @@ std::string NewEpoch() {
 Hub::Hub(HubOptions options, std::unique_ptr<Store> store)
     : options_(options), store_(std::move(store)), epoch_(NewEpoch()) {}
 
+namespace {
+
+// How often a group is staged again after other hubs committed first before
+// its publishers are told to resend.
+constexpr int kMaxSharedAttempts = 50;
+
+}  // namespace
+
 Hub::~Hub() { Stop(); }
 
 absl::Status Hub::Recover() {
+  store_->SetWake([this] {
+    absl::MutexLock lock(&queue_mu_);
+    shared_ready_ = true;
+  });
   auto recovered = store_->Recover();
   if (!recovered.ok()) return recovered.status();
+  if (!recovered->epoch.empty()) {
+    absl::MutexLock lock(&projects_mu_);
+    epoch_ = recovered->epoch;
+  }
   {
     absl::MutexLock lock(&sources_mu_);
     for (const auto& [source, seq] : recovered->accepted_source_seq) {
@@ -120,11 +137,15 @@ void Hub::WatchProjects(ProjectListSink* sink) {
 }
 
 absl::StatusOr<std::shared_ptr<Project>> Hub::GetOrCreateProject(const std::string& name) {
+  return GetOrCreateProject(name, /*bounded=*/true);
+}
+
+absl::StatusOr<std::shared_ptr<Project>> Hub::GetOrCreateProject(const std::string& name, bool bounded) {
   if (auto status = protocol::CheckProjectName(name); !status.ok()) return status;
   absl::MutexLock lock(&projects_mu_);
   auto it = projects_.find(name);
   if (it != projects_.end()) return it->second;
-  if (projects_.size() >= options_.max_projects) {
+  if (bounded && projects_.size() >= options_.max_projects) {
     return absl::ResourceExhaustedError(absl::StrCat("the hub already holds ", projects_.size(), " projects"));
   }
   auto project = std::make_shared<Project>(name, epoch_, options_.project);
@@ -144,6 +165,7 @@ absl::StatusOr<v1::ProjectSnapshot> Hub::Snapshot(const std::string& name) const
   if (auto project = FindProject(name)) return project->Snapshot();
   v1::ProjectSnapshot empty;
   empty.set_project(name);
+  absl::MutexLock lock(&projects_mu_);
   empty.set_epoch(epoch_);
   return empty;
 }
@@ -210,11 +232,17 @@ absl::StatusOr<uint64_t> Hub::PublishAndWait(const std::string& source, v1::Publ
 void Hub::RunCommitter() {
   while (true) {
     std::vector<WaitingPublish> group;
+    bool apply_shared = false;
     {
       absl::MutexLock lock(&queue_mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) { return !queue_.empty() || !accepting_; };
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+        return !queue_.empty() || !accepting_ || shared_ready_;
+      };
       queue_mu_.Await(absl::Condition(&ready));
-      if (queue_.empty()) return;  // stopped, and nothing left to commit
+      // Other hubs' commits are applied as soon as the store ordered them,
+      // publishes or not.
+      apply_shared = std::exchange(shared_ready_, false);
+      if (!apply_shared && queue_.empty()) return;  // stopped, and nothing left to commit
       // Everything waiting, up to the group's bounds (at least one request).
       size_t take = 0;
       size_t events = 0;
@@ -226,7 +254,13 @@ void Hub::RunCommitter() {
       group.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + take));
       queue_.erase(queue_.begin(), queue_.begin() + take);
     }
-    CommitGroup(std::move(group));
+    if (apply_shared) ApplyShared(store_->TakeShared());
+    if (group.empty()) continue;
+    if (store_->shared()) {
+      CommitGroupShared(std::move(group));
+    } else {
+      CommitGroup(std::move(group));
+    }
   }
 }
 
@@ -237,68 +271,64 @@ void Hub::SetStoreWritable(bool writable) {
   if (options_.on_store_health) options_.on_store_health(writable);
 }
 
-void Hub::CommitGroup(std::vector<WaitingPublish> group) {
-  const absl::Time started = absl::Now();
-  uint64_t duplicates = 0;
-  // Each project's new events, in arrival order; projects in name order.
-  struct ProjectWork {
-    std::shared_ptr<Project> project;
-    std::vector<v1::Event> events;
-  };
-  std::map<std::string, ProjectWork> work;
-  // Each source as this group leaves it: committed, plus earlier requests
-  // of the group (a source may have several, across reconnects).
-  absl::flat_hash_map<std::string, uint64_t> accepted;
-  std::vector<absl::StatusOr<uint64_t>> outcomes;
-  outcomes.reserve(group.size());
+void Hub::StageGroup(std::vector<WaitingPublish>& group, bool copy_events, GroupWork* work) {
   for (WaitingPublish& waiting : group) {
-    auto [it, inserted] = accepted.try_emplace(waiting.source, 0);
+    auto [it, inserted] = work->accepted.try_emplace(waiting.source, 0);
     if (inserted) it->second = AcceptedSourceSeq(waiting.source);
     uint64_t& source_accepted = it->second;
     // Every project first: a request that cannot have one is refused whole.
     absl::Status refused;
     for (const v1::Event& event : waiting.request.events()) {
-      if (event.source_seq() <= source_accepted || work.contains(event.project())) continue;
+      if (event.source_seq() <= source_accepted || work->projects.contains(event.project())) continue;
       auto project = GetOrCreateProject(event.project());
       if (!project.ok()) {
         refused = project.status();
         break;
       }
-      work[event.project()].project = *std::move(project);
+      work->projects[event.project()].project = *std::move(project);
     }
     if (!refused.ok()) {
-      outcomes.push_back(refused);
+      work->outcomes.push_back(refused);
       continue;
     }
     for (v1::Event& event : *waiting.request.mutable_events()) {
       if (event.source_seq() <= source_accepted) {  // already accepted: a retry
-        ++duplicates;
+        ++work->duplicates;
         continue;
       }
       source_accepted = event.source_seq();
-      event.set_source(waiting.source);
-      work[event.project()].events.emplace_back().Swap(&event);
+      v1::Event& taken = work->projects[event.project()].events.emplace_back();
+      if (copy_events) {
+        taken = event;
+      } else {
+        taken.Swap(&event);
+      }
+      taken.set_source(waiting.source);
     }
-    outcomes.push_back(source_accepted);
+    work->outcomes.push_back(source_accepted);
   }
 
-  StoreCommit commit;
-  uint64_t staged = 0;
-  uint64_t unstaged = 0;
-  for (auto& [name, project_work] : work) {
-    unstaged += project_work.events.size();
+  for (auto& [name, project_work] : work->projects) {
+    work->unstaged += project_work.events.size();
     project_work.project->Stage(project_work.events);
-    staged += project_work.events.size();
+    work->staged += project_work.events.size();
     if (project_work.events.empty()) continue;
-    StoreCommit::ProjectPart& part = commit.projects.emplace_back();
+    StoreCommit::ProjectPart& part = work->commit.projects.emplace_back();
     part.project = name;
     part.epoch = project_work.project->epoch();
     part.events.reserve(project_work.events.size());
     for (const v1::Event& event : project_work.events) part.events.push_back(&event);
   }
-  for (const auto& [source, seq] : accepted) {
-    if (seq > AcceptedSourceSeq(source)) commit.sources.push_back({source, seq});
+  for (const auto& [source, seq] : work->accepted) {
+    if (seq > AcceptedSourceSeq(source)) work->commit.sources.push_back({source, seq});
   }
+}
+
+void Hub::CommitGroup(std::vector<WaitingPublish> group) {
+  const absl::Time started = absl::Now();
+  GroupWork work;
+  StageGroup(group, /*copy_events=*/false, &work);
+  const StoreCommit& commit = work.commit;
   if (!commit.projects.empty() || !commit.sources.empty()) {
     if (absl::Status status = store_->Commit(commit); !status.ok()) {
       // Nothing of the group was applied: the state stays what is committed,
@@ -307,14 +337,16 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
       SetStoreWritable(false);
       const absl::Status unavailable =
           absl::UnavailableError(absl::StrCat("the hub could not commit: ", status.message()));
-      for (size_t i = 0; i < group.size(); ++i) group[i].done(outcomes[i].ok() ? unavailable : outcomes[i].status());
+      for (size_t i = 0; i < group.size(); ++i) {
+        group[i].done(work.outcomes[i].ok() ? unavailable : work.outcomes[i].status());
+      }
       metrics_.commit_seconds.Observe(absl::Now() - started);
       return;
     }
   }
   StoreCommit snapshots;
   std::deque<v1::ProjectSnapshot> snapshot_storage;  // what snapshots points into
-  for (auto& [name, project_work] : work) {
+  for (auto& [name, project_work] : work.projects) {
     auto due = project_work.project->Apply(std::move(project_work.events));
     if (!due) continue;
     StoreCommit::ProjectPart& part = snapshots.projects.emplace_back();
@@ -325,11 +357,11 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
     part.forget_upto = due->forget_upto;
   }
   SetStoreWritable(true);
-  RememberSources(accepted);
-  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(outcomes[i]));
-  metrics_.events_accepted.Add(staged);
-  metrics_.events_noop.Add(unstaged - staged);
-  metrics_.events_duplicate.Add(duplicates);
+  RememberSources(work.accepted);
+  for (size_t i = 0; i < group.size(); ++i) group[i].done(std::move(work.outcomes[i]));
+  metrics_.events_accepted.Add(work.staged);
+  metrics_.events_noop.Add(work.unstaged - work.staged);
+  metrics_.events_duplicate.Add(work.duplicates);
   metrics_.commit_seconds.Observe(absl::Now() - started);
   // The full state every so often, so that a restart replays little. In its
   // own transaction, after the acknowledgements: until it is written, the
@@ -340,6 +372,182 @@ void Hub::CommitGroup(std::vector<WaitingPublish> group) {
                 status.message());
     }
   }
+}
+
+void Hub::CommitGroupShared(std::vector<WaitingPublish> group) {
+  // A commit is one message of the store: a group larger than one goes in
+  // pieces, one after the other, and so does a request larger than one,
+  // cut between events (they are in source_seq order, so each piece's
+  // marks cover exactly what is committed). Bytes as the store encodes
+  // them: the events with their source.
+  const size_t budget = store_->max_commit_bytes();
+  auto event_bytes = [](const std::string& source, const v1::Event& event) {
+    return event.ByteSizeLong() + source.size() + 24;
+  };
+  std::vector<WaitingPublish> pieces;
+  std::vector<size_t> owner;  // the group's request each piece is part of
+  std::vector<size_t> piece_bytes;
+  for (size_t i = 0; i < group.size(); ++i) {
+    WaitingPublish& waiting = group[i];
+    size_t bytes = 0;
+    for (const v1::Event& event : waiting.request.events()) bytes += event_bytes(waiting.source, event);
+    if (budget == 0 || bytes <= budget) {
+      pieces.push_back(WaitingPublish{waiting.source, std::move(waiting.request), nullptr});
+      owner.push_back(i);
+      piece_bytes.push_back(bytes);
+      continue;
+    }
+    v1::PublishRequest* current = nullptr;
+    size_t current_bytes = 0;
+    for (v1::Event& event : *waiting.request.mutable_events()) {
+      const size_t size = event_bytes(waiting.source, event);
+      if (current == nullptr || current_bytes + size > budget) {
+        pieces.push_back(WaitingPublish{waiting.source, v1::PublishRequest(), nullptr});
+        owner.push_back(i);
+        piece_bytes.push_back(0);
+        current = &pieces.back().request;
+        current->set_source(waiting.request.source());
+        current_bytes = 0;
+      }
+      current->add_events()->Swap(&event);
+      current_bytes += size;
+      piece_bytes.back() = current_bytes;
+    }
+  }
+  std::vector<std::optional<absl::StatusOr<uint64_t>>> outcomes(group.size());
+  absl::Status failed;
+  size_t next = 0;
+  while (next < pieces.size()) {
+    std::vector<WaitingPublish> together;
+    std::vector<size_t> owners;
+    size_t bytes = 0;
+    while (next < pieces.size() && (together.empty() || budget == 0 || bytes + piece_bytes[next] <= budget)) {
+      bytes += piece_bytes[next];
+      owners.push_back(owner[next]);
+      together.push_back(std::move(pieces[next++]));
+    }
+    // After a failed piece nothing later is committed: a later piece of the
+    // same source would move its mark past the events that failed.
+    std::vector<absl::StatusOr<uint64_t>> results =
+        failed.ok() ? CommitSharedOnce(together)
+                    : std::vector<absl::StatusOr<uint64_t>>(together.size(), failed);
+    for (size_t k = 0; k < results.size(); ++k) {
+      std::optional<absl::StatusOr<uint64_t>>& outcome = outcomes[owners[k]];
+      if (!results[k].ok()) {
+        if (failed.ok()) failed = results[k].status();
+        if (!outcome || outcome->ok()) outcome = results[k].status();
+      } else if (!outcome || (outcome->ok() && **outcome < *results[k])) {
+        outcome = *results[k];
+      }
+    }
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    group[i].done(outcomes[i] ? *std::move(outcomes[i]) : absl::StatusOr<uint64_t>(AcceptedSourceSeq(group[i].source)));
+  }
+}
+
+std::vector<absl::StatusOr<uint64_t>> Hub::CommitSharedOnce(std::vector<WaitingPublish>& group) {
+  const absl::Time started = absl::Now();
+  absl::Status failure;
+  for (int attempt = 0; attempt < kMaxSharedAttempts; ++attempt) {
+    // On top of everything ordered so far; the events are copied, since
+    // another hub committing first means staging them again.
+    ApplyShared(store_->TakeShared());
+    GroupWork work;
+    StageGroup(group, /*copy_events=*/true, &work);
+    const StoreCommit& commit = work.commit;
+    if (!commit.projects.empty() || !commit.sources.empty()) {
+      failure = store_->Commit(commit);
+      if (absl::IsAborted(failure)) continue;  // another hub was first
+      if (!failure.ok()) break;
+    }
+    // Our commit comes back in its place in the order, with whatever came
+    // before it.
+    ApplyShared(store_->TakeShared());
+    // A snapshot when a project crossed a multiple of snapshot_every, by
+    // the hub whose commit crossed it.
+    StoreCommit snapshots;
+    std::deque<v1::ProjectSnapshot> snapshot_storage;
+    const uint64_t every = options_.project.snapshot_every;
+    for (const StoreCommit::ProjectPart& part : commit.projects) {
+      const uint64_t first = part.events.front()->seq(), last = part.events.back()->seq();
+      if (every == 0 || (first - 1) / every == last / every) continue;
+      std::shared_ptr<Project> project = FindProject(part.project);
+      if (project == nullptr) continue;
+      snapshot_storage.push_back(project->Snapshot());
+      StoreCommit::ProjectPart& snapshot = snapshots.projects.emplace_back();
+      snapshot.project = part.project;
+      snapshot.epoch = snapshot_storage.back().epoch();
+      snapshot.snapshot = &snapshot_storage.back();
+    }
+    SetStoreWritable(true);
+    metrics_.events_accepted.Add(work.staged);
+    metrics_.events_noop.Add(work.unstaged - work.staged);
+    metrics_.events_duplicate.Add(work.duplicates);
+    metrics_.commit_seconds.Observe(absl::Now() - started);
+    if (!snapshots.projects.empty()) {
+      if (absl::Status status = store_->Commit(snapshots); !status.ok()) {
+        log::Warn("writing ", snapshots.projects.size(), " snapshots failed (a new hub replays more): ",
+                  status.message());
+      }
+    }
+    return std::move(work.outcomes);
+  }
+  if (failure.ok() || absl::IsAborted(failure)) {
+    failure = absl::AbortedError(absl::StrCat("other hubs committed first ", kMaxSharedAttempts, " times"));
+  }
+  log::Error("commit of ", group.size(), " publishes failed: ", failure.message());
+  if (!absl::IsAborted(failure)) SetStoreWritable(false);
+  metrics_.commit_seconds.Observe(absl::Now() - started);
+  return std::vector<absl::StatusOr<uint64_t>>(
+      group.size(), absl::UnavailableError(absl::StrCat("the hub could not commit: ", failure.message())));
+}
+
+void Hub::ApplyShared(std::vector<SharedCommit> commits) {
+  for (SharedCommit& commit : commits) {
+    if (!commit.new_epoch.empty()) {
+      ResetAll(commit.new_epoch);
+      continue;
+    }
+    if (commit.snapshot) {
+      auto project = GetOrCreateProject(commit.snapshot->project(), /*bounded=*/false);
+      if (project.ok()) (*project)->AdoptSnapshot(*commit.snapshot);
+    }
+    // Each project's events keep their order; another hub checked them.
+    std::map<std::string, std::vector<v1::Event>> by_project;
+    for (v1::Event& event : commit.events) by_project[event.project()].push_back(std::move(event));
+    for (auto& [name, events] : by_project) {
+      auto project = GetOrCreateProject(name, /*bounded=*/false);
+      if (!project.ok()) {
+        log::Error("a shared commit holds ", events.size(), " events of a project this hub cannot hold: ",
+                   project.status().message());
+        continue;
+      }
+      (*project)->ApplyShared(std::move(events));
+    }
+    absl::flat_hash_map<std::string, uint64_t> accepted;
+    for (const StoreCommit::SourcePart& source : commit.sources) {
+      uint64_t& seq = accepted[source.source];
+      seq = std::max(seq, source.accepted_source_seq);
+    }
+    if (!accepted.empty()) RememberSources(accepted);
+  }
+}
+
+void Hub::ResetAll(const std::string& epoch) {
+  std::vector<std::shared_ptr<Project>> projects;
+  {
+    absl::MutexLock lock(&projects_mu_);
+    epoch_ = epoch;
+    for (const auto& [name, project] : projects_) projects.push_back(project);
+  }
+  log::Warn("the shared history started over (epoch ", epoch, "): ", projects.size(),
+            " projects are empty again and their watchers get a snapshot");
+  {
+    absl::MutexLock lock(&sources_mu_);
+    sources_.clear();
+  }
+  for (const auto& project : projects) project->Reset(epoch);
 }
 
 }  // namespace nanokit::hub

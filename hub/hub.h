@@ -12,6 +12,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <vector>
 #include <memory>
 #include <string>
 #include <thread>
@@ -107,19 +109,49 @@ class Hub {
   void RunTicker();
   void UpdateDirectory();
   void RunCommitter();
+  // A group's requests as the store will take them.
+  struct GroupWork {
+    // Each project's new events, in arrival order; projects in name order.
+    struct ProjectWork {
+      std::shared_ptr<Project> project;
+      std::vector<bridge::v1::Event> events;
+    };
+    std::map<std::string, ProjectWork> projects;
+    // Each source as this group leaves it.
+    absl::flat_hash_map<std::string, uint64_t> accepted;
+    // Per request: the source_seq to acknowledge, or why it was refused.
+    std::vector<absl::StatusOr<uint64_t>> outcomes;
+    uint64_t duplicates = 0;
+    uint64_t staged = 0;
+    uint64_t unstaged = 0;
+    // What to commit; points into projects' events.
+    StoreCommit commit;
+  };
+  // Drops what was already accepted, stages the rest (seqs from the state
+  // as applied so far) and fills work.commit. The events are moved out of
+  // the requests, or copied when the group may have to be staged again.
+  void StageGroup(std::vector<WaitingPublish>& group, bool copy_events, GroupWork* work);
   // Commits one group and tells each request its outcome.
   void CommitGroup(std::vector<WaitingPublish> group);
+  // The same with a store shared by other hubs: staged on top of everything
+  // they committed, again whenever one of them committed first.
+  void CommitGroupShared(std::vector<WaitingPublish> group);
+  // One commit of at most the store's size: the outcome of each request.
+  std::vector<absl::StatusOr<uint64_t>> CommitSharedOnce(std::vector<WaitingPublish>& group);
+  // Applies what a shared store ordered (other hubs' commits and ours).
+  void ApplyShared(std::vector<SharedCommit> commits);
+  void ResetAll(const std::string& epoch);
+  absl::StatusOr<std::shared_ptr<Project>> GetOrCreateProject(const std::string& name, bool bounded);
   void SetStoreWritable(bool writable);
   void RememberSources(const absl::flat_hash_map<std::string, uint64_t>& accepted);
 
   const HubOptions options_;
   HubMetrics metrics_;
   const std::unique_ptr<Store> store_;
-  // Every project created in this run shares this epoch, unless the store
-  // recovered the project's own.
-  const std::string epoch_;
-
   mutable absl::Mutex projects_mu_;
+  // Every project created in this run shares this epoch, unless the store
+  // recovered the project's own (a shared store gives every hub its own).
+  std::string epoch_ ABSL_GUARDED_BY(projects_mu_);
   absl::flat_hash_map<std::string, std::shared_ptr<Project>> projects_ ABSL_GUARDED_BY(projects_mu_);
 
   // The highest source_seq committed per source. Written by the committer.
@@ -136,6 +168,8 @@ class Hub {
   // Whether the last commit succeeded; the committer's own.
   bool store_writable_ = true;
   bool accepting_ ABSL_GUARDED_BY(queue_mu_) = false;
+  // A shared store has commits for the committer to apply.
+  bool shared_ready_ ABSL_GUARDED_BY(queue_mu_) = false;
   std::thread committer_;
 
   absl::Mutex ticker_mu_;

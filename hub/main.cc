@@ -19,6 +19,7 @@
 #include "common/token.h"
 #include "hub/hub.h"
 #include "hub/ingest_service.h"
+#include "hub/jetstream_store.h"
 #include "hub/server_tls.h"
 #include "hub/sqlite_store.h"
 #include "hub/watch_service.h"
@@ -60,6 +61,18 @@ int main(int argc, char** argv) {
   flags.String("data-dir", &data_dir, "Folder of the durable store (SQLite, WAL); created if missing.");
   flags.Bool("in-memory", &in_memory, "Keep nothing on disk: a restart starts a new epoch.");
   flags.Uint64("snapshot-every", &options.project.snapshot_every, "Events between full state snapshots in the store.");
+  std::string nats_servers, nats_creds, nats_ca, nats_stream = "NANOKIT";
+  uint64_t nats_replicas = 3, nats_max_bytes = 1024ull * 1024 * 1024, nats_max_entries = 0;
+  flags.String("nats", &nats_servers,
+               "Keep the history in NATS JetStream instead of --data-dir: nats://HOST:PORT[,nats://HOST:PORT...] "
+               "(tls://... for TLS). Several hubs on the same stream serve the same fleet.");
+  flags.Uint64("nats-replicas", &nats_replicas, "Replicas of the stream (1 for a single NATS server).");
+  flags.String("nats-creds", &nats_creds, "NATS credentials file (.creds: user JWT and NKey seed).");
+  flags.String("nats-ca", &nats_ca, "PEM CA to verify the NATS servers' certificates with (turns TLS on).");
+  flags.String("nats-stream", &nats_stream, "The JetStream stream that holds the history (subject nanokit.<name>).");
+  flags.Uint64("nats-max-bytes", &nats_max_bytes,
+               "Most bytes the stream keeps; the oldest entries go first (snapshots keep the state). 0: no limit.");
+  flags.Uint64("nats-max-entries", &nats_max_entries, "Most entries the stream keeps. 0: no limit.");
   hub::RegisterServerTlsFlags(flags, &tls);
   std::string metrics_listen;
   metrics::RegisterMetricsFlag(flags, &metrics_listen);
@@ -67,6 +80,9 @@ int main(int argc, char** argv) {
   log::RegisterFlags(flags, &log_settings);
   flags.ParseOrExit(argc, argv);
   if (auto status = log::Apply(log_settings); !status.ok()) Fail(std::string(status.message()));
+  const bool use_nats = !nats_servers.empty();
+  if (use_nats && (in_memory || flags.Given("data-dir"))) Fail("--nats excludes --data-dir and --in-memory");
+  if (nats_replicas < 1 || nats_replicas > 5) Fail("--nats-replicas: 1 to 5");
 
   auto address = ParseHostPort(listen);
   if (!address.ok()) Fail("--listen: " + std::string(address.status().message()));
@@ -82,7 +98,27 @@ int main(int argc, char** argv) {
   BlockStopSignals();
 
   std::unique_ptr<hub::Store> store;
-  if (in_memory) {
+  std::string store_description = in_memory ? "in memory" : "data in " + data_dir;
+  if (use_nats) {
+    hub::JetStreamStoreOptions nats;
+    auto servers = jetstream::ParseServers(nats_servers);
+    if (!servers.ok()) Fail("--nats: " + std::string(servers.status().message()));
+    nats.connection.servers = *std::move(servers);
+    nats.connection.credentials_file = nats_creds;
+    nats.connection.ca_file = nats_ca;
+    nats.connection.name = "nanokit-hub";
+    nats.stream.name = nats_stream;
+    nats.stream.subject = "nanokit." + nats_stream;
+    nats.stream.replicas = static_cast<int>(nats_replicas);
+    nats.stream.max_bytes = nats_max_bytes == 0 ? -1 : static_cast<int64_t>(nats_max_bytes);
+    nats.stream.max_messages = nats_max_entries == 0 ? -1 : static_cast<int64_t>(nats_max_entries);
+    nats.writer = "hub-" + hub::NewEpoch();
+    auto opened = hub::JetStreamStore::Open(std::move(nats));
+    if (!opened.ok()) Fail("--nats: " + std::string(opened.status().message()));
+    store = *std::move(opened);
+    store_description = "history in NATS JetStream stream " + nats_stream;
+    data_dir = "stream " + nats_stream;
+  } else if (in_memory) {
     store = std::make_unique<hub::MemoryStore>();
   } else {
     auto sqlite = hub::SqliteStore::Open(data_dir, options.max_sources);
@@ -97,7 +133,8 @@ int main(int argc, char** argv) {
   };
   hub::Hub hub(options, std::move(store));
   if (auto status = hub.Recover(); !status.ok()) {
-    Fail("--data-dir: cannot restore " + data_dir + ": " + std::string(status.message()));
+    Fail(std::string(use_nats ? "--nats" : "--data-dir") + ": cannot restore " + data_dir + ": " +
+         std::string(status.message()));
   }
   // After the store, so that a start that fails says one thing.
   std::unique_ptr<auth::AccessControl> access;
@@ -147,7 +184,7 @@ int main(int argc, char** argv) {
   if (!metrics_server.ok()) Fail(std::string(metrics_server.status().message()));
   log::Info("listening on ", bound.ToString(), tls.enabled() ? " over TLS" : " in plain text (no --tls-cert)",
             tls.client_ca_file.empty() ? "" : ", client certificates required", access->enabled() ? ", token required" : "",
-            in_memory ? ", in memory" : absl::StrCat(", data in ", data_dir));
+            ", ", store_description);
 
   int sig = WaitForStopSignal([] { log::Info("SIGHUP: nothing to do (TLS files are watched and read every second)"); });
   log::Info("signal ", sig, ": shutting down");

@@ -10,16 +10,16 @@ namespace nanokit::hub {
 namespace v1 = nanokit::bridge::v1;
 Project::Project(std::string name, std::string epoch, ProjectOptions options)
     : name_(std::move(name)),
-      epoch_(std::move(epoch)),
       options_(options),
+      epoch_(std::move(epoch)),
       state_(name_, epoch_, options.log_lines_per_resource),
       history_(options.history_events, options.history_bytes),
       core_changed_at_(absl::Now()) {}
 
 Project::Project(std::string name, StoredProject stored, ProjectOptions options)
     : name_(std::move(name)),
-      epoch_(stored.epoch),
       options_(options),
+      epoch_(stored.epoch),
       state_(name_, stored.epoch, options.log_lines_per_resource),
       history_(options.history_events, options.history_bytes),
       core_changed_at_(absl::Now()) {
@@ -70,6 +70,62 @@ std::optional<Project::SnapshotDue> Project::Apply(std::vector<v1::Event> events
   if (every == 0 || state_.seq() / every == before / every) return std::nullopt;
   const uint64_t keep = options_.history_events;
   return SnapshotDue{state_.ToSnapshot(), state_.seq() > keep ? state_.seq() - keep : 0};
+}
+
+std::string Project::epoch() const {
+  absl::MutexLock lock(&mu_);
+  return epoch_;
+}
+
+uint64_t Project::seq() const {
+  absl::MutexLock lock(&mu_);
+  return state_.seq();
+}
+
+void Project::ApplyShared(std::vector<v1::Event> events) {
+  const uint64_t applied = seq();  // only the committer applies: it stays
+  events.erase(std::remove_if(events.begin(), events.end(),
+                              [applied](const v1::Event& event) { return event.seq() <= applied; }),
+               events.end());
+  if (events.empty()) return;
+  auto batch = std::make_shared<v1::WatchResponse>();
+  v1::EventBatch* out = batch->mutable_events();
+  out->mutable_events()->Reserve(static_cast<int>(events.size()));
+  for (v1::Event& event : events) out->add_events()->Swap(&event);
+  absl::MutexLock lock(&mu_);
+  for (const v1::Event& event : out->events()) {
+    state_.Apply(event);
+    RememberLocked(std::shared_ptr<const v1::Event>(batch, &event));
+  }
+  DeliverLocked(batch);
+  last_change_at_ = absl::Now();
+}
+
+void Project::AdoptSnapshot(const v1::ProjectSnapshot& snapshot) {
+  absl::MutexLock lock(&mu_);
+  if (snapshot.seq() <= state_.seq()) return;
+  state_ = ProjectState::FromSnapshot(snapshot, options_.log_lines_per_resource);
+  epoch_ = snapshot.epoch();
+  // The events between are not here: nobody resumes across the jump.
+  history_.Clear();
+  last_change_at_ = absl::Now();
+  ResyncAllLocked();
+}
+
+void Project::Reset(const std::string& epoch) {
+  absl::MutexLock lock(&mu_);
+  epoch_ = epoch;
+  state_ = ProjectState(name_, epoch_, options_.log_lines_per_resource);
+  history_.Clear();
+  last_change_at_ = absl::InfinitePast();
+  ResyncAllLocked();
+}
+
+void Project::ResyncAllLocked() {
+  if (watchers_.empty()) return;
+  auto response = std::make_shared<v1::WatchResponse>();
+  *response->mutable_snapshot() = SnapshotLocked();
+  for (WatchSink* sink : watchers_) sink->Resync(response);
 }
 
 void Project::AppendAndPublish(std::vector<v1::Event> events) {

@@ -41,7 +41,8 @@ class Project {
 
   const std::string& name() const { return name_; }
 
-  const std::string& epoch() const { return epoch_; }
+  std::string epoch() const;
+  uint64_t seq() const;
 
   // Appending takes two steps, so that nothing is seen before it is
   // committed. Stage keeps, in order, the events that change the state and
@@ -58,6 +59,18 @@ class Project {
     uint64_t forget_upto = 0;
   };
   std::optional<SnapshotDue> Apply(std::vector<bridge::v1::Event> events);
+
+  // Events committed to a store shared with other hubs, as it ordered them:
+  // those at or below the project's seq are dropped (already applied, e.g.
+  // by recovery), the rest applied as Apply does. Snapshots are not due:
+  // the shared store decides when to write one.
+  void ApplyShared(std::vector<bridge::v1::Event> events);
+  // A full state from a shared store: taken when it is ahead of the
+  // project (watchers then get it as a snapshot), ignored otherwise.
+  void AdoptSnapshot(const bridge::v1::ProjectSnapshot& snapshot);
+  // The history this project belonged to is gone: it starts over, empty,
+  // in epoch; every watcher gets the empty snapshot.
+  void Reset(const std::string& epoch);
 
   // Stage and Apply in one step, for a caller without a store.
   void AppendAndPublish(std::vector<bridge::v1::Event> events);
@@ -90,12 +103,14 @@ class Project {
   void HeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RestoreLocked(StoredProject stored) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RememberLocked(std::shared_ptr<const bridge::v1::Event> event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ResyncAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
-  const std::string epoch_;
   const ProjectOptions options_;
 
   mutable absl::Mutex mu_;
+  // Changes only when a shared store's history restarts (Reset).
+  std::string epoch_ ABSL_GUARDED_BY(mu_);
   ProjectState state_ ABSL_GUARDED_BY(mu_);
   protocol::ResumeWindow<std::shared_ptr<const bridge::v1::Event>> history_ ABSL_GUARDED_BY(mu_);
   std::vector<WatchSink*> watchers_ ABSL_GUARDED_BY(mu_);

@@ -5,6 +5,7 @@
 // back on start what a previous run committed.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct StoredProject {
 };
 
 struct RecoveredState {
+  // The epoch of projects created from now on; empty: a new one for this
+  // run (a store shared by several hubs gives them all the same).
+  std::string epoch;
   absl::flat_hash_map<std::string, StoredProject> projects;
   // Per source: the highest source_seq accepted.
   absl::flat_hash_map<std::string, uint64_t> accepted_source_seq;
@@ -53,6 +57,20 @@ struct StoreCommit {
   std::vector<ProjectPart> projects;
 };
 
+// What a store shared with other hubs gives this hub to apply, in the
+// store's order: the commits of other hubs and, for a shared store, this
+// hub's own too (it applies its commits as the store ordered them).
+struct SharedCommit {
+  // Set: the shared history was lost (the stream deleted and made again);
+  // everything before is gone and projects start over in this epoch.
+  std::string new_epoch;
+  std::vector<bridge::v1::Event> events;  // seq assigned, each project's in order
+  std::vector<StoreCommit::SourcePart> sources;
+  // A project's state in full (restores a project that lacks the events up
+  // to it; otherwise history only).
+  std::optional<bridge::v1::ProjectSnapshot> snapshot;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -61,7 +79,25 @@ class Store {
   // Returns only once the commit is durable; the hub acknowledges after that.
   // Called from the hub's committer thread only; it may take its time
   // (no RPC waits on it), but nothing else commits meanwhile.
+  //
+  // A shared store commits only on top of everything this hub has taken
+  // from TakeShared(): ABORTED when another hub committed first; the hub
+  // then takes and applies those commits and stages its own again. The
+  // events of a successful commit come back through TakeShared() too,
+  // in their place in the order, and are applied from there.
   virtual absl::Status Commit(const StoreCommit& commit) = 0;
+
+  // Whether other hubs write to this store too (its commits are applied
+  // from TakeShared(), not by the committer directly).
+  virtual bool shared() const { return false; }
+  // A shared store calls wake (from any thread; it must not block) when
+  // TakeShared() has something new. Set once, before Recover.
+  virtual void SetWake(std::function<void()> wake) { (void)wake; }
+  // What is ready to apply, in order; the committer's thread only.
+  virtual std::vector<SharedCommit> TakeShared() { return {}; }
+  // The largest commit the store takes, in bytes of the events' encoding
+  // (a message size limit); 0: no limit. The hub splits larger groups.
+  virtual size_t max_commit_bytes() const { return 0; }
 };
 
 // Keeps nothing: a restart starts a new epoch (--in-memory).

@@ -135,6 +135,21 @@ export interface ProjectList {
 export interface WatchProjectsRequest {
 }
 
+// ---- nanokit/bridge/v1/store.proto
+export interface SourceMark {
+  source?: string;
+  acceptedSourceSeq?: string;
+}
+export interface StoreEntry {
+  events?: Event[];
+  sources?: SourceMark[];
+  snapshot?: ProjectSnapshot;
+  writer?: string;
+  epoch?: string;
+  snapshotPart?: number;
+  snapshotParts?: number;
+}
+
 // ---- nanokit/bridge/v1/websocket.proto
 export interface Error {
   code?: string;

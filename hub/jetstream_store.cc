@@ -1,0 +1,391 @@
+#include "hub/jetstream_store.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/log.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "nanokit/bridge/v1/store.pb.h"
+
+namespace nanokit::hub {
+
+namespace v1 = nanokit::bridge::v1;
+
+namespace {
+
+// Room for the message's headers (Msg-Id, expected sequence) and subject.
+constexpr size_t kHeaderRoom = 16 * 1024;
+// How long a hub may take to read the stream's history when it starts.
+constexpr absl::Duration kRecoverTimeout = absl::Minutes(2);
+
+// StoreEntry's events field: the events are written straight from the
+// commit, without copying them into a message first.
+constexpr uint32_t kEventsTag = (1 << 3) | 2;
+
+}  // namespace
+
+std::string StreamEpoch(absl::Time created) {
+  return absl::StrFormat("%016x", static_cast<uint64_t>(absl::ToUnixNanos(created)));
+}
+
+absl::StatusOr<std::unique_ptr<JetStreamStore>> JetStreamStore::Open(JetStreamStoreOptions options) {
+  auto connection = jetstream::Connection::Connect(options.connection);
+  if (!connection.ok()) return connection.status();
+  // A cluster just started elects its meta leader first: until then no
+  // stream can be made or found.
+  absl::StatusOr<std::unique_ptr<jetstream::StreamLog>> log;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(30);;) {
+    log = jetstream::StreamLog::Open(connection->get(), options.stream);
+    if (log.ok() || absl::IsInvalidArgument(log.status()) || absl::Now() >= deadline) break;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  if (!log.ok()) return log.status();
+  return std::unique_ptr<JetStreamStore>(
+      new JetStreamStore(std::move(options), *std::move(connection), *std::move(log)));
+}
+
+JetStreamStore::JetStreamStore(JetStreamStoreOptions options, std::unique_ptr<jetstream::Connection> connection,
+                               std::unique_ptr<jetstream::StreamLog> log)
+    : options_(std::move(options)),
+      connection_(std::move(connection)),
+      log_(std::move(log)),
+      max_entry_bytes_(static_cast<size_t>(std::max<int64_t>(connection_->max_payload(), 2 * kHeaderRoom)) -
+                       kHeaderRoom) {}
+
+JetStreamStore::~JetStreamStore() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (watcher_.joinable()) watcher_.join();
+  tail_.reset();
+}
+
+absl::Status JetStreamStore::StartTail(uint64_t from_seq) {
+  auto tail = jetstream::StreamTail::Start(connection_.get(), options_.stream, from_seq,
+                                           [this](uint64_t seq, std::string data) { OnEntry(seq, std::move(data)); });
+  if (!tail.ok()) return tail.status();
+  tail_ = *std::move(tail);
+  return absl::OkStatus();
+}
+
+void JetStreamStore::OnEntry(uint64_t seq, std::string data) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (seq <= delivered_) return;  // delivered again after the consumer was made anew
+    delivered_ = seq;
+    fetched_.push_back(Fetched{seq, std::move(data), std::string()});
+  }
+  if (wake_) wake_();
+}
+
+bool JetStreamStore::AwaitFetched(uint64_t seq, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  const uint64_t restarts = restarts_;
+  auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return delivered_ >= seq || restarts_ != restarts || stopping_;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&done), timeout) && delivered_ >= seq;
+}
+
+absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
+  auto state = log_->State();
+  if (!state.ok()) return state.status();
+  {
+    absl::MutexLock lock(&mu_);
+    created_ = state->created;
+    epoch_ = StreamEpoch(state->created);
+    taken_epoch_ = epoch_;
+  }
+  if (auto status = StartTail(std::max<uint64_t>(state->first_seq, 1)); !status.ok()) return status;
+  if (state->last_seq > 0 && !AwaitFetched(state->last_seq, kRecoverTimeout)) {
+    return absl::UnavailableError(absl::StrCat("could not read the ", state->last_seq - state->first_seq + 1,
+                                               " entries of stream ", options_.stream.name, " within ",
+                                               absl::FormatDuration(kRecoverTimeout)));
+  }
+  RecoveredState recovered;
+  recovered.epoch = taken_epoch_;
+  for (SharedCommit& commit : TakeShared()) {
+    if (!commit.new_epoch.empty()) {  // started over while we read it
+      recovered = RecoveredState{};
+      recovered.epoch = commit.new_epoch;
+      continue;
+    }
+    if (commit.snapshot) {
+      StoredProject& project = recovered.projects[commit.snapshot->project()];
+      project.epoch = recovered.epoch;
+      if (!project.snapshot || commit.snapshot->seq() > project.snapshot->seq()) project.snapshot = *commit.snapshot;
+    }
+    for (v1::Event& event : commit.events) {
+      StoredProject& project = recovered.projects[event.project()];
+      project.epoch = recovered.epoch;
+      project.events.push_back(std::move(event));
+    }
+    for (const StoreCommit::SourcePart& source : commit.sources) {
+      uint64_t& seq = recovered.accepted_source_seq[source.source];
+      seq = std::max(seq, source.accepted_source_seq);
+    }
+  }
+  for (const auto& [name, project] : recovered.projects) {
+    // The stream dropped entries at its limits that no snapshot covers.
+    const uint64_t have = project.snapshot ? project.snapshot->seq() : 0;
+    auto next = std::find_if(project.events.begin(), project.events.end(),
+                             [have](const v1::Event& event) { return event.seq() > have; });
+    if (next != project.events.end() && next->seq() != have + 1) {
+      log::Warn("project ", name, ": stream ", options_.stream.name, " no longer holds its events ", have + 1,
+                " to ", next->seq() - 1, " (its limits); its state starts at seq ", next->seq());
+    }
+  }
+  log::Info("stream ", options_.stream.name, " (epoch ", recovered.epoch, "): ", recovered.projects.size(),
+            " projects from entries ", state->first_seq, " to ", state->last_seq);
+  watcher_ = std::thread([this] { RunWatcher(); });
+  return recovered;
+}
+
+std::vector<SharedCommit> JetStreamStore::TakeShared() {
+  std::deque<Fetched> fetched;
+  {
+    absl::MutexLock lock(&mu_);
+    fetched.swap(fetched_);
+  }
+  std::vector<SharedCommit> commits;
+  for (Fetched& item : fetched) {
+    if (!item.new_epoch.empty()) {
+      taken_ = 0;
+      taken_epoch_ = item.new_epoch;
+      partial_snapshots_.clear();
+      commits.push_back(SharedCommit{item.new_epoch, {}, {}, std::nullopt});
+      continue;
+    }
+    taken_ = item.seq;
+    if (auto commit = Decode(item.seq, item.data)) commits.push_back(*std::move(commit));
+  }
+  return commits;
+}
+
+std::optional<SharedCommit> JetStreamStore::Decode(uint64_t seq, const std::string& data) {
+  v1::StoreEntry entry;
+  if (!entry.ParseFromString(data)) {
+    log::Error("stream ", options_.stream.name, " entry ", seq, " is not a StoreEntry (", data.size(),
+               " bytes): skipped");
+    return std::nullopt;
+  }
+  if (entry.epoch() != taken_epoch_) return std::nullopt;  // written for a history that is gone
+  SharedCommit commit;
+  commit.events.assign(std::make_move_iterator(entry.mutable_events()->begin()),
+                       std::make_move_iterator(entry.mutable_events()->end()));
+  for (const v1::SourceMark& mark : entry.sources()) {
+    commit.sources.push_back(StoreCommit::SourcePart{mark.source(), mark.accepted_source_seq()});
+  }
+  if (entry.has_snapshot()) {
+    const uint32_t parts = std::max<uint32_t>(entry.snapshot_parts(), 1);
+    const std::string project = entry.snapshot().project();
+    if (parts == 1) {
+      commit.snapshot = std::move(*entry.mutable_snapshot());
+    } else if (entry.snapshot_part() == 0) {
+      partial_snapshots_[project] = std::move(*entry.mutable_snapshot());
+    } else {
+      auto it = partial_snapshots_.find(project);
+      if (it != partial_snapshots_.end() && it->second.seq() == entry.snapshot().seq()) {
+        for (v1::ResourceState& resource : *entry.mutable_snapshot()->mutable_resources()) {
+          *it->second.add_resources() = std::move(resource);
+        }
+        if (entry.snapshot_part() + 1 == parts) {
+          commit.snapshot = std::move(it->second);
+          partial_snapshots_.erase(it);
+        }
+      }
+    }
+  }
+  if (commit.events.empty() && commit.sources.empty() && !commit.snapshot) return std::nullopt;
+  return commit;
+}
+
+std::string JetStreamStore::NextMsgId() { return absl::StrCat(options_.writer, "-", ++msg_counter_); }
+
+absl::StatusOr<jetstream::Appended> JetStreamStore::AppendRetrying(const std::string& data,
+                                                                   std::optional<uint64_t> expected) {
+  const std::string msg_id = NextMsgId();
+  const absl::Time deadline = absl::Now() + options_.append_deadline;
+  while (true) {
+    auto appended = log_->Append(data, msg_id, expected);
+    // The same id again: if the first attempt did land, this one is
+    // answered with its seq (the id is checked before the expectation).
+    if (appended.ok() || !absl::IsUnavailable(appended.status()) || absl::Now() >= deadline) return appended;
+    absl::MutexLock lock(&mu_);
+    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Milliseconds(100))) return appended;
+  }
+}
+
+absl::Status JetStreamStore::Commit(const StoreCommit& commit) {
+  bool events_or_sources = !commit.sources.empty();
+  for (const StoreCommit::ProjectPart& part : commit.projects) {
+    if (!part.events.empty()) events_or_sources = true;
+  }
+  if (!events_or_sources) {
+    // Snapshots only: their place in the order does not matter (a hub
+    // takes one only when it is ahead of the project).
+    absl::Status failed;
+    for (const StoreCommit::ProjectPart& part : commit.projects) {
+      if (part.snapshot == nullptr) continue;
+      if (absl::Status status = AppendSnapshot(*part.snapshot); !status.ok()) failed = status;
+    }
+    return failed;
+  }
+
+  uint64_t restarts = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    restarts = restarts_;
+    if (epoch_ != taken_epoch_) return absl::AbortedError("the stream started over; take it first");
+  }
+  v1::StoreEntry header;
+  header.set_writer(options_.writer);
+  header.set_epoch(taken_epoch_);
+  for (const StoreCommit::SourcePart& source : commit.sources) {
+    v1::SourceMark* mark = header.add_sources();
+    mark->set_source(source.source);
+    mark->set_accepted_source_seq(source.accepted_source_seq);
+  }
+  std::string data = header.SerializeAsString();
+  {
+    google::protobuf::io::StringOutputStream stream(&data);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    for (const StoreCommit::ProjectPart& part : commit.projects) {
+      for (const v1::Event* event : part.events) {
+        coded.WriteVarint32(kEventsTag);
+        coded.WriteVarint32(static_cast<uint32_t>(event->ByteSizeLong()));
+        event->SerializeWithCachedSizes(&coded);
+      }
+    }
+  }
+  if (data.size() > max_entry_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat("a commit of ", data.size(), " bytes is larger than the ",
+                                                     max_entry_bytes_, " a NATS message may hold"));
+  }
+  const uint64_t expected = taken_;
+  auto appended = AppendRetrying(data, expected);
+  if (absl::IsFailedPrecondition(appended.status())) {
+    // Another hub was first: wait for its entry, which the hub takes before
+    // it stages again.
+    AwaitFetched(expected + 1, options_.catch_up_timeout);
+    return absl::AbortedError("another hub committed first");
+  }
+  if (!appended.ok()) return appended.status();
+  absl::MutexLock lock(&mu_);
+  if (restarts_ != restarts) {
+    return absl::UnavailableError("the stream started over during the commit; publish again");
+  }
+  // Our entry follows the last one taken (the expectation held), so it is
+  // the next to take: queued here rather than waited for from the
+  // consumer, which then skips it.
+  if (delivered_ < appended->seq) {
+    delivered_ = appended->seq;
+    fetched_.push_back(Fetched{appended->seq, std::move(data), std::string()});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status JetStreamStore::AppendSnapshot(const v1::ProjectSnapshot& snapshot) {
+  v1::StoreEntry entry;
+  entry.set_writer(options_.writer);
+  entry.set_epoch(taken_epoch_);
+  *entry.mutable_snapshot() = snapshot;
+  if (entry.ByteSizeLong() <= max_entry_bytes_) {
+    return AppendRetrying(entry.SerializeAsString(), std::nullopt).status();
+  }
+  // In parts: the first with everything but the resources, then the
+  // resources as many as fit in each.
+  std::vector<std::vector<int>> parts(1);
+  size_t bytes = 0;
+  const size_t budget = max_entry_bytes_ - 1024;
+  for (int i = 0; i < snapshot.resources_size(); ++i) {
+    const size_t size = snapshot.resources(i).ByteSizeLong() + 8;
+    if (size > budget) {
+      return absl::ResourceExhaustedError(absl::StrCat("resource ", snapshot.resources(i).resource_id(), " of ",
+                                                       snapshot.project(), " does not fit in a NATS message"));
+    }
+    if (bytes + size > budget) {
+      parts.emplace_back();
+      bytes = 0;
+    }
+    parts.back().push_back(i);
+    bytes += size;
+  }
+  for (size_t p = 0; p < parts.size(); ++p) {
+    v1::StoreEntry part;
+    part.set_writer(options_.writer);
+    part.set_epoch(taken_epoch_);
+    part.set_snapshot_part(static_cast<uint32_t>(p));
+    part.set_snapshot_parts(static_cast<uint32_t>(parts.size()));
+    v1::ProjectSnapshot* piece = part.mutable_snapshot();
+    if (p == 0) {
+      *piece = snapshot;
+      piece->clear_resources();
+    } else {
+      piece->set_project(snapshot.project());
+      piece->set_epoch(snapshot.epoch());
+      piece->set_seq(snapshot.seq());
+    }
+    for (int i : parts[p]) *piece->add_resources() = snapshot.resources(i);
+    if (auto appended = AppendRetrying(part.SerializeAsString(), std::nullopt); !appended.ok()) {
+      return appended.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+void JetStreamStore::RunWatcher() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.watch_interval)) return;
+    }
+    auto state = log_->State();
+    if (absl::IsNotFound(state.status())) {
+      log::Warn("stream ", options_.stream.name, " is gone; making it again (a new history)");
+      if (auto made = jetstream::StreamLog::Open(connection_.get(), options_.stream); !made.ok()) {
+        log::Warn("making stream ", options_.stream.name, " again failed: ", made.status().message());
+      }
+      continue;
+    }
+    if (!state.ok()) continue;  // NATS unreachable or electing: the appends say so
+    absl::Time created;
+    {
+      absl::MutexLock lock(&mu_);
+      created = created_;
+    }
+    if (state->created != created) {
+      Restart(state->created);
+    } else if (tail_ == nullptr) {
+      uint64_t from = 0;
+      {
+        absl::MutexLock lock(&mu_);
+        from = delivered_ + 1;
+      }
+      if (auto status = StartTail(from); !status.ok()) log::Warn("following the stream: ", status.message());
+    }
+  }
+}
+
+void JetStreamStore::Restart(absl::Time created) {
+  tail_.reset();  // no delivery from the old stream after this
+  std::string epoch = StreamEpoch(created);
+  log::Warn("stream ", options_.stream.name, " was made again: a new history, epoch ", epoch);
+  {
+    absl::MutexLock lock(&mu_);
+    created_ = created;
+    epoch_ = epoch;
+    ++restarts_;
+    delivered_ = 0;
+    fetched_.clear();
+    fetched_.push_back(Fetched{0, std::string(), epoch});
+  }
+  if (auto status = StartTail(1); !status.ok()) log::Warn("following the new stream: ", status.message());
+  if (wake_) wake_();
+}
+
+}  // namespace nanokit::hub
