@@ -1,6 +1,9 @@
 #include "bench/ingest.h"
 
+#include <stdlib.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -11,6 +14,7 @@
 #include "bench/servers.h"
 #include "bench/targets.h"
 #include "core_client/hub_publisher.h"
+#include "jetstream/local_cluster.h"
 
 namespace nanokit::bench {
 
@@ -69,16 +73,41 @@ void RunPublisher(const client::HubPublisherOptions& options, std::vector<v1::Ev
   result->dropped = publisher.stats().dropped;
 }
 
+// CPU seconds of all these processes.
+double CpuSeconds(const std::vector<pid_t>& pids) {
+  double seconds = 0;
+  for (pid_t pid : pids) seconds += ReadProcessStats(pid).cpu_seconds;
+  return seconds;
+}
+
 }  // namespace
 
 int RunIngest(const IngestOptions& options) {
-  auto servers = Servers::Start(options.hub_binary, options.durable);
+  HubStore store;
+  store.durable = options.durable;
+  std::unique_ptr<jetstream::LocalCluster> cluster;
+  std::string nats_dir;
+  if (options.nats_hubs > 0) {
+    char dir_template[] = "/tmp/nanokit-bench-nats-XXXXXX";
+    if (mkdtemp(dir_template) == nullptr) return ReportFailure(absl::UnavailableError("no temporary folder"));
+    nats_dir = dir_template;
+    auto started = jetstream::LocalCluster::Start(3, nats_dir);
+    if (!started.ok()) return ReportFailure(started.status());
+    cluster = *std::move(started);
+    store.nats = cluster->urls();
+    store.hubs = options.nats_hubs;
+  }
+  auto servers = Servers::Start(options.hub_binary, store);
   if (!servers.ok()) return ReportFailure(servers.status());
-  const std::string address = (*servers)->hub_address();
   const std::string token = (*servers)->token();
+  const std::string store_name = options.nats_hubs > 0 ? absl::StrCat("nats-r3-hubs", options.nats_hubs)
+                                 : options.durable     ? "sqlite"
+                                                       : "memory";
+  std::vector<pid_t> nats_pids;
+  for (int n = 0; cluster && n < 3; ++n) nats_pids.push_back(cluster->pid(n));
+  const std::vector<pid_t> hub_pids = (*servers)->hub_pids();
 
   client::HubPublisherOptions publisher_options;
-  publisher_options.target = address;
   publisher_options.token = token;
   const uint64_t per_publisher = options.events / static_cast<uint64_t>(options.publishers);
   std::vector<PublisherResult> results(static_cast<size_t>(options.publishers));
@@ -92,18 +121,20 @@ int RunIngest(const IngestOptions& options) {
     }
   }
 
-  const ProcessStats hub_before = ReadProcessStats((*servers)->hub_pid());
+  const double hub_before = CpuSeconds(hub_pids), nats_before = CpuSeconds(nats_pids);
   const double own_before = OwnCpuSeconds();
   const absl::Time start = absl::Now();
   for (int p = 0; p < options.publishers; ++p) {
     client::HubPublisherOptions o = publisher_options;
     o.source = absl::StrCat("bench-", p);
+    o.target = (*servers)->hub_addresses()[static_cast<size_t>(p) % (*servers)->hub_addresses().size()];
     threads.emplace_back(RunPublisher, o, &events[static_cast<size_t>(p)], std::cref(options),
                          &results[static_cast<size_t>(p)]);
   }
   for (auto& t : threads) t.join();
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   const ProcessStats hub_after = ReadProcessStats((*servers)->hub_pid());
+  const double hubs_cpu = CpuSeconds(hub_pids) - hub_before, nats_cpu = (CpuSeconds(nats_pids) - nats_before) / seconds;
   const double own_cpu = OwnCpuSeconds() - own_before;
 
   Latencies all;
@@ -113,10 +144,10 @@ int RunIngest(const IngestOptions& options) {
     acknowledged += r.acknowledged;
     dropped += r.dropped;
   }
-  const double hub_cpu = (hub_after.cpu_seconds - hub_before.cpu_seconds) / seconds;
+  const double hub_cpu = hubs_cpu / seconds;
   const double bench_cpu = own_cpu / seconds;
   const unsigned cores = std::thread::hardware_concurrency();
-  std::printf("ingest  store=%s publishers=%d events=%llu\n", options.durable ? "sqlite" : "memory", options.publishers,
+  std::printf("ingest  store=%s publishers=%d events=%llu\n", store_name.c_str(), options.publishers,
               static_cast<unsigned long long>(acknowledged));
   std::printf("  acknowledged events/s  %12.0f\n", static_cast<double>(acknowledged) / seconds);
   std::printf("  ack latency p50 / p99  %9.2f ms / %.2f ms\n", all.PercentileMs(0.50), all.PercentileMs(0.99));
@@ -124,15 +155,22 @@ int RunIngest(const IngestOptions& options) {
   std::printf("  hub CPU                %11.0f%% of one core (%u cores), peak RSS %.1f MiB\n", hub_cpu * 100, cores,
               static_cast<double>(hub_after.peak_rss_bytes) / (1 << 20));
   std::printf("  publishers' CPU        %11.0f%% of one core\n", bench_cpu * 100);
-  const char* bound = hub_cpu + bench_cpu >= 0.9 * cores ? "CPU: the machine is saturated"
+  if (cluster) std::printf("  nats-servers' CPU      %11.0f%% of one core (3 nodes)\n", nats_cpu * 100);
+  const char* bound = hub_cpu + bench_cpu + nats_cpu >= 0.9 * cores ? "CPU: the machine is saturated"
                       : hub_cpu >= 0.85                  ? "the hub's CPU (its publish path is one serialized lock)"
                       : bench_cpu >= 0.85 * options.publishers ? "the publishers' CPU"
                       : options.durable                        ? "the store's commits"
                                                                : "latency (raise --window or --publishers)";
   std::printf("  bound by               %s\n", bound);
-  std::printf("RESULT mode=ingest store=%s events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f hub_cpu=%.2f bench_cpu=%.2f\n",
-              options.durable ? "sqlite" : "memory", static_cast<double>(acknowledged) / seconds,
-              all.PercentileMs(0.50), all.PercentileMs(0.99), hub_cpu, bench_cpu);
+  std::printf(
+      "RESULT mode=ingest store=%s events_per_s=%.0f p50_ms=%.3f p99_ms=%.3f hub_cpu=%.2f bench_cpu=%.2f "
+      "nats_cpu=%.2f\n",
+      store_name.c_str(), static_cast<double>(acknowledged) / seconds, all.PercentileMs(0.50),
+      all.PercentileMs(0.99), hub_cpu, bench_cpu, nats_cpu);
+  servers->reset();
+  cluster.reset();
+  std::error_code ec;
+  if (!nats_dir.empty()) std::filesystem::remove_all(nats_dir, ec);
   return acknowledged == per_publisher * static_cast<uint64_t>(options.publishers) && dropped == 0 ? 0 : 1;
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // `nanokit-bench ingest`: M publishers (core_client's HubPublisher, each its
 // own gRPC stream) into one hub that the benchmark starts; events/s accepted
-// and acknowledged (= committed), and the acknowledgement latency.
+// and acknowledged (= committed), and the acknowledgement latency. With
+// --nats-hubs, into hubs sharing a JetStream stream instead.
 
 #include <cstdint>
 #include <string>
@@ -15,6 +16,10 @@ struct IngestOptions {
   uint64_t resources = 1000;
   uint64_t window = 50000;  // unacknowledged events per publisher
   bool durable = false;     // else --in-memory
+  // More than 0: that many hubs on one replicated stream of a 3-node NATS
+  // cluster started for the run (replicas 3); publisher p goes to hub
+  // p % nats_hubs.
+  int nats_hubs = 0;
 };
 
 // Prints a report on stdout; the exit code.

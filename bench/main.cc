@@ -54,8 +54,17 @@ int RunIngestCommand(int argc, char** argv) {
   flags.Uint64("window", &options.window, "Unacknowledged events per publisher at most.");
   flags.Bool("durable", &options.durable,
              "The hub keeps its SQLite store (acknowledged = committed); else --in-memory.");
+  uint64_t nats_hubs = 0;
+  flags.Uint64("nats-hubs", &nats_hubs,
+               "Hubs on one replicated JetStream stream of a 3-node nats-server cluster started for the run "
+               "(0: one hub, --durable or in memory).");
   flags.String("hub-bin", &options.hub_binary, "The nanokit-hub to run.");
   flags.ParseOrExit(argc, argv, 2);
+  if (nats_hubs > 8) {
+    std::cerr << "nanokit-bench ingest: --nats-hubs: at most 8\n";
+    return 2;
+  }
+  options.nats_hubs = static_cast<int>(nats_hubs);
   if (publishers == 0 || publishers > 1024 || options.events < publishers || options.window == 0) {
     std::cerr << "nanokit-bench ingest: need 1..1024 publishers, at least one event each, a window > 0\n";
     return 2;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <csignal>
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +34,7 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& bin
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_binary, bool durable,
+absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_binary, const HubStore& store,
                                                         const std::string& gateway_binary,
                                                         const std::vector<std::string>& gateway_flags) {
   std::unique_ptr<Servers> servers(new Servers());
@@ -46,17 +47,23 @@ absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_b
   const std::string token_file = servers->dir_ + "/token";
   if (auto written = WriteTokenFile(token_file, servers->token_, false); !written.ok()) return written;
 
-  std::vector<std::string> hub_args = {"--listen", "127.0.0.1:0", "--token-file", token_file};
-  if (durable) {
-    hub_args.insert(hub_args.end(), {"--data-dir", servers->dir_ + "/hub"});
-  } else {
-    hub_args.push_back("--in-memory");
+  for (int h = 0; h < std::max(store.hubs, 1); ++h) {
+    std::vector<std::string> hub_args = {"--listen", "127.0.0.1:0", "--token-file", token_file};
+    if (!store.nats.empty()) {
+      hub_args.insert(hub_args.end(), {"--nats", store.nats});
+    } else if (store.durable) {
+      hub_args.insert(hub_args.end(), {"--data-dir", servers->dir_ + "/hub"});
+    } else {
+      hub_args.push_back("--in-memory");
+    }
+    std::string address;
+    auto hub = StartServer(hub_binary, hub_args, servers->dir_, h == 0 ? "hub" : absl::StrCat("hub", h), &address);
+    if (!hub.ok()) return hub.status();
+    servers->hubs_.push_back(*std::move(hub));
+    servers->hub_addresses_.push_back(address);
   }
-  auto hub = StartServer(hub_binary, hub_args, servers->dir_, "hub", &servers->hub_address_);
-  if (!hub.ok()) return hub.status();
-  servers->hub_ = *std::move(hub);
   if (!gateway_binary.empty()) {
-    std::vector<std::string> args = {"--listen",     "127.0.0.1:0", "--hub", servers->hub_address_,
+    std::vector<std::string> args = {"--listen",     "127.0.0.1:0", "--hub", servers->hub_address(),
                                      "--token-file", token_file};
     args.insert(args.end(), gateway_flags.begin(), gateway_flags.end());
     auto gateway = StartServer(gateway_binary, args, servers->dir_, "gateway", &servers->gateway_address_);
@@ -67,6 +74,12 @@ absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_b
     servers->gateway_args_[1] = servers->gateway_address_;  // the same port next time
   }
   return servers;
+}
+
+std::vector<pid_t> Servers::hub_pids() const {
+  std::vector<pid_t> pids;
+  for (const auto& hub : hubs_) pids.push_back(hub->pid());
+  return pids;
 }
 
 void Servers::KillGateway() {
@@ -85,7 +98,9 @@ absl::Status Servers::RestartGateway() {
 }
 
 Servers::~Servers() {
-  for (ChildProcess* p : {gateway_.get(), hub_.get()}) {
+  std::vector<ChildProcess*> processes = {gateway_.get()};
+  for (auto& hub : hubs_) processes.push_back(hub.get());
+  for (ChildProcess* p : processes) {
     if (p == nullptr) continue;
     p->Signal(SIGTERM);
     p->Wait(absl::Seconds(10));

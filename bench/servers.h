@@ -11,17 +11,26 @@
 
 namespace nanokit::bench {
 
+// Where the hubs keep their history.
+struct HubStore {
+  bool durable = false;  // SQLite in the run's folder; else in memory
+  std::string nats;      // set: on this NATS cluster (--nats), durable ignored
+  int hubs = 1;          // more than one only with nats
+};
+
 class Servers {
  public:
-  static absl::StatusOr<std::unique_ptr<Servers>> Start(const std::string& hub_binary, bool durable,
+  static absl::StatusOr<std::unique_ptr<Servers>> Start(const std::string& hub_binary, const HubStore& store,
                                                         const std::string& gateway_binary = "",
                                                         const std::vector<std::string>& gateway_flags = {});
   ~Servers();
 
   const std::string& token() const { return token_; }
-  const std::string& hub_address() const { return hub_address_; }
+  const std::string& hub_address() const { return hub_addresses_[0]; }
+  const std::vector<std::string>& hub_addresses() const { return hub_addresses_; }
+  std::vector<pid_t> hub_pids() const;
   const std::string& gateway_address() const { return gateway_address_; }
-  pid_t hub_pid() const { return hub_->pid(); }
+  pid_t hub_pid() const { return hubs_[0]->pid(); }
   pid_t gateway_pid() const { return gateway_ ? gateway_->pid() : 0; }
   const std::string& dir() const { return dir_; }
   // SIGKILL, as a crash; then the same gateway again on the same address.
@@ -32,11 +41,11 @@ class Servers {
   Servers() = default;
   std::string dir_;
   std::string token_;
-  std::unique_ptr<ChildProcess> hub_;
+  std::vector<std::unique_ptr<ChildProcess>> hubs_;
   std::unique_ptr<ChildProcess> gateway_;
   std::string gateway_binary_;
   std::vector<std::string> gateway_args_;
-  std::string hub_address_;
+  std::vector<std::string> hub_addresses_;
   std::string gateway_address_;
 };
 

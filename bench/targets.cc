@@ -164,7 +164,7 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Start(ServerKind kind, const Tar
   ClientPlan& plan = target->plan_;
   std::string ws_address;
   if (kind == ServerKind::kNanokit) {
-    auto servers = Servers::Start(options.hub_binary, false, options.gateway_binary, options.gateway_flags);
+    auto servers = Servers::Start(options.hub_binary, HubStore{}, options.gateway_binary, options.gateway_flags);
     if (!servers.ok()) return servers.status();
     target->servers_ = *std::move(servers);
     ws_address = target->servers_->gateway_address();
