@@ -27,7 +27,7 @@ std::string NewEpoch() {
 }
 
 Hub::Hub(HubOptions options, std::unique_ptr<Store> store)
-    : options_(options), store_(std::move(store)), epoch_(NewEpoch()) {}
+    : options_(options), epoch_(NewEpoch()), store_(std::move(store)) {}
 
 namespace {
 
@@ -44,6 +44,7 @@ absl::Status Hub::Recover() {
     absl::MutexLock lock(&queue_mu_);
     shared_ready_ = true;
   });
+  store_->SetOnRemoteCores([this](const absl::flat_hash_set<std::string>& projects) { ApplyRemoteCores(projects); });
   auto recovered = store_->Recover();
   if (!recovered.ok()) return recovered.status();
   if (!recovered->epoch.empty()) {
@@ -123,10 +124,13 @@ void Hub::UpdateDirectory() {
     for (const auto& [name, project] : projects_) projects.push_back(project);
   }
   std::vector<v1::ProjectSummary> listed;
+  std::vector<std::string> with_cores;
   for (const auto& project : projects) {
     if (auto summary = project->Summary()) listed.push_back(*std::move(summary));
+    if (project->HasLocalCore()) with_cores.push_back(project->name());
   }
   directory_.Update(std::move(listed));
+  store_->ShareCores(with_cores);
 }
 
 void Hub::WatchProjects(ProjectListSink* sink) {
@@ -531,6 +535,21 @@ void Hub::ApplyShared(std::vector<SharedCommit> commits) {
       seq = std::max(seq, source.accepted_source_seq);
     }
     if (!accepted.empty()) RememberSources(accepted);
+  }
+}
+
+void Hub::ApplyRemoteCores(const absl::flat_hash_set<std::string>& remote) {
+  std::vector<std::shared_ptr<Project>> projects;
+  {
+    absl::MutexLock lock(&projects_mu_);
+    for (const auto& [name, project] : projects_) projects.push_back(project);
+  }
+  for (const auto& project : projects) project->SetRemoteCore(remote.contains(project->name()));
+  // A core may attach before it publishes anything: its project exists here
+  // too, so dashboards watching through this hub see it connected.
+  for (const std::string& name : remote) {
+    if (FindProject(name) != nullptr) continue;
+    if (auto project = GetOrCreateProject(name, /*bounded=*/false); project.ok()) (*project)->SetRemoteCore(true);
   }
 }
 

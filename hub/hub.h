@@ -141,13 +141,13 @@ class Hub {
   // Applies what a shared store ordered (other hubs' commits and ours).
   void ApplyShared(std::vector<SharedCommit> commits);
   void ResetAll(const std::string& epoch);
+  void ApplyRemoteCores(const absl::flat_hash_set<std::string>& projects);
   absl::StatusOr<std::shared_ptr<Project>> GetOrCreateProject(const std::string& name, bool bounded);
   void SetStoreWritable(bool writable);
   void RememberSources(const absl::flat_hash_map<std::string, uint64_t>& accepted);
 
   const HubOptions options_;
   HubMetrics metrics_;
-  const std::unique_ptr<Store> store_;
   mutable absl::Mutex projects_mu_;
   // Every project created in this run shares this epoch, unless the store
   // recovered the project's own (a shared store gives every hub its own).
@@ -176,6 +176,9 @@ class Hub {
   bool stopping_ ABSL_GUARDED_BY(ticker_mu_) = false;
   std::thread ticker_;
   ProjectDirectory directory_;
+  // Last, so that it goes first: a shared store's callbacks (wake, remote
+  // cores) stop before anything they touch is gone.
+  const std::unique_ptr<Store> store_;
 };
 
 // 16 random hex digits.

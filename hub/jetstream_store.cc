@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/log.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -20,6 +21,9 @@ namespace {
 constexpr size_t kHeaderRoom = 16 * 1024;
 // How long a hub may take to read the stream's history when it starts.
 constexpr absl::Duration kRecoverTimeout = absl::Minutes(2);
+
+// A hub not heard from for this long has no core connected (it died).
+constexpr absl::Duration kCoresExpiry = absl::Milliseconds(3500);
 
 // StoreEntry's events field: the events are written straight from the
 // commit, without copying them into a message first.
@@ -61,7 +65,49 @@ JetStreamStore::~JetStreamStore() {
     stopping_ = true;
   }
   if (watcher_.joinable()) watcher_.join();
+  cores_.reset();
   tail_.reset();
+}
+
+void JetStreamStore::ShareCores(const std::vector<std::string>& projects) {
+  if (cores_ == nullptr) return;
+  std::string message = options_.writer;
+  for (const std::string& project : projects) absl::StrAppend(&message, "\n", project);
+  (void)cores_->Send(message);  // lost while NATS is away: the next one says it again
+}
+
+void JetStreamStore::OnCores(const std::string& message) {
+  std::vector<std::string> lines = absl::StrSplit(message, '\n');
+  if (lines.empty() || lines[0] == options_.writer) return;
+  {
+    absl::MutexLock lock(&mu_);
+    RemoteCores& remote = remote_cores_[lines[0]];
+    remote.projects = absl::flat_hash_set<std::string>(lines.begin() + 1, lines.end());
+    remote.heard = absl::Now();
+  }
+  TellRemoteCores();
+}
+
+void JetStreamStore::ExpireRemoteCores() {
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    absl::erase_if(remote_cores_, [now](const auto& entry) { return now - entry.second.heard > kCoresExpiry; });
+  }
+  TellRemoteCores();
+}
+
+void JetStreamStore::TellRemoteCores() {
+  // One teller at a time, with the latest union: never an older one last.
+  absl::MutexLock tell(&tell_mu_);
+  absl::flat_hash_set<std::string> now;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [writer, remote] : remote_cores_) now.insert(remote.projects.begin(), remote.projects.end());
+  }
+  if (now == told_) return;
+  told_ = now;
+  if (on_remote_cores_) on_remote_cores_(told_);
 }
 
 absl::Status JetStreamStore::StartTail(uint64_t from_seq) {
@@ -141,6 +187,10 @@ absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
   }
   log::Info("stream ", options_.stream.name, " (epoch ", recovered.epoch, "): ", recovered.projects.size(),
             " projects from entries ", state->first_seq, " to ", state->last_seq);
+  auto cores = jetstream::Broadcast::Start(connection_.get(), absl::StrCat("nanokit.", options_.stream.name, ".cores"),
+                                          [this](std::string message) { OnCores(message); });
+  if (!cores.ok()) return cores.status();
+  cores_ = *std::move(cores);
   watcher_ = std::thread([this] { RunWatcher(); });
   return recovered;
 }
@@ -344,6 +394,7 @@ void JetStreamStore::RunWatcher() {
       absl::MutexLock lock(&mu_);
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.watch_interval)) return;
     }
+    ExpireRemoteCores();
     auto state = log_->State();
     if (absl::IsNotFound(state.status())) {
       log::Warn("stream ", options_.stream.name, " is gone; making it again (a new history)");

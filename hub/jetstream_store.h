@@ -30,10 +30,12 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hub/store.h"
+#include "jetstream/broadcast.h"
 #include "jetstream/connection.h"
 #include "jetstream/stream_log.h"
 #include "jetstream/stream_tail.h"
@@ -71,6 +73,11 @@ class JetStreamStore final : public Store {
   void SetWake(std::function<void()> wake) override { wake_ = std::move(wake); }
   std::vector<SharedCommit> TakeShared() override;
   size_t max_commit_bytes() const override { return max_entry_bytes_; }
+  // Over plain NATS on nanokit.<stream>.cores: "writer\nproject\n...".
+  void ShareCores(const std::vector<std::string>& projects) override;
+  void SetOnRemoteCores(std::function<void(const absl::flat_hash_set<std::string>&)> on_change) override {
+    on_remote_cores_ = std::move(on_change);
+  }
 
  private:
   // What the consumer delivered and the committer has not taken yet; a
@@ -95,6 +102,11 @@ class JetStreamStore final : public Store {
   // or a snapshot part that does not complete a snapshot yet.
   std::optional<SharedCommit> Decode(uint64_t seq, const std::string& data);
   void RunWatcher();
+  void OnCores(const std::string& message);
+  // Drops hubs not heard from lately; tells the hub if that changed anything.
+  void ExpireRemoteCores();
+  // Tells the hub the union of remote_cores_ if it changed.
+  void TellRemoteCores();
   // The stream is another one than the history we follow: start over.
   void Restart(absl::Time created);
   std::string NextMsgId();
@@ -105,6 +117,7 @@ class JetStreamStore final : public Store {
   // The largest entry the servers take, less room for headers.
   const size_t max_entry_bytes_;
   std::function<void()> wake_;
+  std::function<void(const absl::flat_hash_set<std::string>&)> on_remote_cores_;
 
   mutable absl::Mutex mu_;
   std::string epoch_ ABSL_GUARDED_BY(mu_);
@@ -116,6 +129,14 @@ class JetStreamStore final : public Store {
   // The highest seq the consumer delivered in the current history.
   uint64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Other hubs' projects with a core connected, as they last said.
+  struct RemoteCores {
+    absl::flat_hash_set<std::string> projects;
+    absl::Time heard;
+  };
+  absl::flat_hash_map<std::string, RemoteCores> remote_cores_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex tell_mu_;
+  absl::flat_hash_set<std::string> told_ ABSL_GUARDED_BY(tell_mu_);
 
   // The committer's own: the last entry taken, and the epoch it belongs to.
   uint64_t taken_ = 0;
@@ -126,6 +147,7 @@ class JetStreamStore final : public Store {
 
   // Replaced only by the watcher thread (and Recover, before it runs).
   std::unique_ptr<jetstream::StreamTail> tail_;
+  std::unique_ptr<jetstream::Broadcast> cores_;
   std::thread watcher_;
 };
 

@@ -184,7 +184,7 @@ std::optional<v1::ProjectSummary> Project::Summary() const {
   v1::ProjectSummary summary;
   summary.set_project(name_);
   summary.set_seq(state_.seq());
-  summary.set_core_connected(core_connections_ > 0);
+  summary.set_core_connected(CoreConnectedLocked());
   *summary.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
   if (last_change_at_ != absl::InfinitePast()) *summary.mutable_last_change_at() = ToTimestamp(last_change_at_);
   return summary;
@@ -193,18 +193,35 @@ std::optional<v1::ProjectSummary> Project::Summary() const {
 void Project::CoreAttached() {
   absl::MutexLock lock(&mu_);
   had_core_ = true;
-  if (core_connections_++ == 0) {
-    core_changed_at_ = absl::Now();
-    HeartbeatLocked();
-  }
+  const bool before = CoreConnectedLocked();
+  ++core_connections_;
+  CoreChangedLocked(before);
 }
 
 void Project::CoreDetached() {
   absl::MutexLock lock(&mu_);
-  if (--core_connections_ == 0) {
-    core_changed_at_ = absl::Now();
-    HeartbeatLocked();
-  }
+  const bool before = CoreConnectedLocked();
+  --core_connections_;
+  CoreChangedLocked(before);
+}
+
+void Project::SetRemoteCore(bool connected) {
+  absl::MutexLock lock(&mu_);
+  if (connected) had_core_ = true;
+  const bool before = CoreConnectedLocked();
+  remote_core_ = connected;
+  CoreChangedLocked(before);
+}
+
+bool Project::HasLocalCore() const {
+  absl::MutexLock lock(&mu_);
+  return core_connections_ > 0;
+}
+
+void Project::CoreChangedLocked(bool before) {
+  if (CoreConnectedLocked() == before) return;
+  core_changed_at_ = absl::Now();
+  HeartbeatLocked();
 }
 
 void Project::Heartbeat() {
@@ -214,7 +231,7 @@ void Project::Heartbeat() {
 
 v1::ProjectSnapshot Project::SnapshotLocked() const {
   v1::ProjectSnapshot snapshot = state_.ToSnapshot();
-  snapshot.set_core_connected(core_connections_ > 0);
+  snapshot.set_core_connected(CoreConnectedLocked());
   *snapshot.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
   return snapshot;
 }
@@ -224,7 +241,7 @@ v1::ProjectLiveness Project::LivenessLocked() const {
   liveness.set_project(name_);
   liveness.set_seq(state_.seq());
   liveness.set_state_digest(state_.Digest());
-  liveness.set_core_connected(core_connections_ > 0);
+  liveness.set_core_connected(CoreConnectedLocked());
   *liveness.mutable_core_changed_at() = ToTimestamp(core_changed_at_);
   return liveness;
 }

@@ -91,6 +91,10 @@ class Project {
   // change at once, as a heartbeat.
   void CoreAttached();
   void CoreDetached();
+  // Whether a core of this project is connected to another hub sharing the
+  // store (what that hub tells, hub/store.h); connected if either is so.
+  void SetRemoteCore(bool connected);
+  bool HasLocalCore() const;
 
   // Sends a heartbeat to every watcher.
   void Heartbeat();
@@ -104,6 +108,9 @@ class Project {
   void RestoreLocked(StoredProject stored) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RememberLocked(std::shared_ptr<const bridge::v1::Event> event) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ResyncAllLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool CoreConnectedLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return core_connections_ > 0 || remote_core_; }
+  // Tells watchers when the core's connection changed from before.
+  void CoreChangedLocked(bool before) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string name_;
   const ProjectOptions options_;
@@ -115,6 +122,7 @@ class Project {
   protocol::ResumeWindow<std::shared_ptr<const bridge::v1::Event>> history_ ABSL_GUARDED_BY(mu_);
   std::vector<WatchSink*> watchers_ ABSL_GUARDED_BY(mu_);
   int core_connections_ ABSL_GUARDED_BY(mu_) = 0;
+  bool remote_core_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time core_changed_at_ ABSL_GUARDED_BY(mu_);
   bool had_core_ ABSL_GUARDED_BY(mu_) = false;
   // When the state last changed; InfinitePast before any event.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "nanokit/bridge/v1/events.pb.h"
@@ -95,6 +96,15 @@ class Store {
   virtual void SetWake(std::function<void()> wake) { (void)wake; }
   // What is ready to apply, in order; the committer's thread only.
   virtual std::vector<SharedCommit> TakeShared() { return {}; }
+  // Which cores are connected where, among hubs sharing a store: the hub
+  // names the projects with a core connected to it (every second), and is
+  // told, on every change, the projects with a core connected to some other
+  // hub (from any thread; it must not block). A hub that dies drops out
+  // within seconds.
+  virtual void ShareCores(const std::vector<std::string>& projects) { (void)projects; }
+  virtual void SetOnRemoteCores(std::function<void(const absl::flat_hash_set<std::string>&)> on_change) {
+    (void)on_change;
+  }
   // The largest commit the store takes, in bytes of the events' encoding
   // (a message size limit); 0: no limit. The hub splits larger groups.
   virtual size_t max_commit_bytes() const { return 0; }

@@ -361,6 +361,38 @@ TEST_F(JetStreamHubsTest, AStreamDeletedUnderRunningHubsIsANewEpochAndDashboards
   EXPECT_NE(state.epoch("shop"), old_epoch);
 }
 
+TEST_F(JetStreamHubsTest, ACoreConnectedToOneHubIsConnectedOnEveryHub) {
+  ASSERT_TRUE(StartFirstHub().ok()) << first_.HubLog();
+  ASSERT_TRUE(StartSecondHub().ok()) << second_.HubLog();
+  auto connected_on_first = [&](bool expected) {
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;) {
+      auto snapshot = SnapshotAt(first_.hub_address(), "shop");
+      if (snapshot.ok() && snapshot->core_connected() == expected) return true;
+      absl::SleepFor(absl::Milliseconds(100));
+    }
+    return false;
+  };
+  {
+    // Attached to the second hub, before any event.
+    client::ActivityManager activity("shop");
+    client::HubPublisher publisher(Options(second_.hub_address()));
+    publisher.Attach(&activity);
+    ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
+    EXPECT_TRUE(connected_on_first(true)) << "the first hub hears of the core on the second";
+  }
+  EXPECT_TRUE(connected_on_first(false)) << "and of its going away";
+
+  // A core whose hub dies: the other hub no longer counts it once the dead
+  // one is silent (the core itself moves on if it knows another hub).
+  client::ActivityManager activity("shop");
+  client::HubPublisher publisher(Options(second_.hub_address()));
+  publisher.Attach(&activity);
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(20)));
+  ASSERT_TRUE(connected_on_first(true));
+  ASSERT_EQ(second_.StopHub(SIGKILL), 128 + SIGKILL);
+  EXPECT_TRUE(connected_on_first(false)) << "a dead hub's cores expire";
+}
+
 TEST_F(JetStreamHubsTest, BadNatsFlagsAreOneClearErrorAtStart) {
   EXPECT_FALSE(StartFirstHub({"--in-memory"}).ok());
   EXPECT_NE(first_.HubLog().find("--nats excludes --data-dir and --in-memory"), std::string::npos) << first_.HubLog();
