@@ -470,31 +470,18 @@ std::vector<absl::StatusOr<uint64_t>> Hub::CommitSharedOnce(std::vector<WaitingP
     ApplyShared(store_->TakeShared());
     // A snapshot when a project crossed a multiple of snapshot_every, by
     // the hub whose commit crossed it.
-    StoreCommit snapshots;
-    std::deque<v1::ProjectSnapshot> snapshot_storage;
+    std::vector<std::string> due;
     const uint64_t every = options_.project.snapshot_every;
     for (const StoreCommit::ProjectPart& part : commit.projects) {
       const uint64_t first = part.events.front()->seq(), last = part.events.back()->seq();
-      if (every == 0 || (first - 1) / every == last / every) continue;
-      std::shared_ptr<Project> project = FindProject(part.project);
-      if (project == nullptr) continue;
-      snapshot_storage.push_back(project->Snapshot());
-      StoreCommit::ProjectPart& snapshot = snapshots.projects.emplace_back();
-      snapshot.project = part.project;
-      snapshot.epoch = snapshot_storage.back().epoch();
-      snapshot.snapshot = &snapshot_storage.back();
+      if (every != 0 && (first - 1) / every != last / every) due.push_back(part.project);
     }
     SetStoreWritable(true);
     metrics_.events_accepted.Add(work.staged);
     metrics_.events_noop.Add(work.unstaged - work.staged);
     metrics_.events_duplicate.Add(work.duplicates);
     metrics_.commit_seconds.Observe(absl::Now() - started);
-    if (!snapshots.projects.empty()) {
-      if (absl::Status status = store_->Commit(snapshots); !status.ok()) {
-        log::Warn("writing ", snapshots.projects.size(), " snapshots failed (a new hub replays more): ",
-                  status.message());
-      }
-    }
+    if (!due.empty()) WriteSharedSnapshots(std::move(due));
     return std::move(work.outcomes);
   }
   if (failure.ok() || absl::IsAborted(failure)) {
@@ -508,9 +495,50 @@ std::vector<absl::StatusOr<uint64_t>> Hub::CommitSharedOnce(std::vector<WaitingP
 }
 
 void Hub::ApplyShared(std::vector<SharedCommit> commits) {
+  std::vector<std::string> wanted = ApplySharedCommits(std::move(commits));
+  if (!wanted.empty()) WriteSharedSnapshots(std::move(wanted));
+}
+
+void Hub::WriteSharedSnapshots(std::vector<std::string> names) {
+  // Each in its place in the order (the state as of the entry before it):
+  // when another hub appends first, the snapshots are taken again on top.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    StoreCommit snapshots;
+    std::deque<v1::ProjectSnapshot> storage;
+    for (const std::string& name : names) {
+      std::shared_ptr<Project> project = FindProject(name);
+      if (project == nullptr) continue;
+      storage.push_back(project->Snapshot());
+      StoreCommit::ProjectPart& part = snapshots.projects.emplace_back();
+      part.project = name;
+      part.epoch = storage.back().epoch();
+      part.snapshot = &storage.back();
+    }
+    if (snapshots.projects.empty()) return;
+    log::Debug("writing snapshots of ", snapshots.projects.size(), " projects, the first ", names.front());
+    absl::Status status = store_->Commit(snapshots);
+    if (absl::IsAborted(status)) {
+      std::vector<std::string> more = ApplySharedCommits(store_->TakeShared());
+      names.insert(names.end(), more.begin(), more.end());
+      continue;
+    }
+    if (!status.ok()) {
+      log::Warn("writing ", snapshots.projects.size(), " snapshots failed (a new hub replays more): ",
+                status.message());
+    }
+    return;
+  }
+}
+
+std::vector<std::string> Hub::ApplySharedCommits(std::vector<SharedCommit> commits) {
+  std::vector<std::string> snapshot_wanted;
   for (SharedCommit& commit : commits) {
+    snapshot_wanted.insert(snapshot_wanted.end(), commit.snapshot_wanted.begin(), commit.snapshot_wanted.end());
     if (!commit.new_epoch.empty()) {
       ResetAll(commit.new_epoch);
+      snapshot_wanted.clear();
       continue;
     }
     if (commit.snapshot) {
@@ -536,6 +564,7 @@ void Hub::ApplyShared(std::vector<SharedCommit> commits) {
     }
     if (!accepted.empty()) RememberSources(accepted);
   }
+  return snapshot_wanted;
 }
 
 void Hub::ApplyRemoteCores(const absl::flat_hash_set<std::string>& remote) {

@@ -138,8 +138,12 @@ class Hub {
   void CommitGroupShared(std::vector<WaitingPublish> group);
   // One commit of at most the store's size: the outcome of each request.
   std::vector<absl::StatusOr<uint64_t>> CommitSharedOnce(std::vector<WaitingPublish>& group);
-  // Applies what a shared store ordered (other hubs' commits and ours).
+  // Applies what a shared store ordered (other hubs' commits and ours),
+  // and writes the snapshots it asks for.
   void ApplyShared(std::vector<SharedCommit> commits);
+  // The same without writing: the projects whose snapshots are wanted.
+  std::vector<std::string> ApplySharedCommits(std::vector<SharedCommit> commits);
+  void WriteSharedSnapshots(std::vector<std::string> names);
   void ResetAll(const std::string& epoch);
   void ApplyRemoteCores(const absl::flat_hash_set<std::string>& projects);
   absl::StatusOr<std::shared_ptr<Project>> GetOrCreateProject(const std::string& name, bool bounded);

@@ -1,6 +1,7 @@
 #include "hub/jetstream_store.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -24,6 +25,8 @@ constexpr absl::Duration kRecoverTimeout = absl::Minutes(2);
 
 // A hub not heard from for this long has no core connected (it died).
 constexpr absl::Duration kCoresExpiry = absl::Milliseconds(3500);
+// A project asked to be snapshot is not asked again sooner than this.
+constexpr absl::Duration kAskAgain = absl::Seconds(10);
 
 // StoreEntry's events field: the events are written straight from the
 // commit, without copying them into a message first.
@@ -146,6 +149,7 @@ absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
     epoch_ = StreamEpoch(state->created);
     taken_epoch_ = epoch_;
   }
+  UpdateKeeps(*state);
   if (auto status = StartTail(std::max<uint64_t>(state->first_seq, 1)); !status.ok()) return status;
   if (state->last_seq > 0 && !AwaitFetched(state->last_seq, kRecoverTimeout)) {
     return absl::UnavailableError(absl::StrCat("could not read the ", state->last_seq - state->first_seq + 1,
@@ -207,11 +211,25 @@ std::vector<SharedCommit> JetStreamStore::TakeShared() {
       taken_ = 0;
       taken_epoch_ = item.new_epoch;
       partial_snapshots_.clear();
-      commits.push_back(SharedCommit{item.new_epoch, {}, {}, std::nullopt});
+      needed_from_.clear();
+      snapshot_asked_.clear();
+      last_risk_check_ = 0;
+      SharedCommit reset;
+      reset.new_epoch = item.new_epoch;
+      commits.push_back(std::move(reset));
       continue;
     }
     taken_ = item.seq;
-    if (auto commit = Decode(item.seq, item.data)) commits.push_back(*std::move(commit));
+    if (auto commit = Decode(item.seq, item.data)) {
+      for (const v1::Event& event : commit->events) needed_from_.try_emplace(event.project(), item.seq);
+      commits.push_back(*std::move(commit));
+    }
+  }
+  position_ = taken_;  // everything known is taken, our own entries too
+  if (auto wanted = SnapshotsWanted(); !wanted.empty()) {
+    SharedCommit ask;
+    ask.snapshot_wanted = std::move(wanted);
+    commits.push_back(std::move(ask));
   }
   return commits;
 }
@@ -235,8 +253,10 @@ std::optional<SharedCommit> JetStreamStore::Decode(uint64_t seq, const std::stri
     const std::string project = entry.snapshot().project();
     if (parts == 1) {
       commit.snapshot = std::move(*entry.mutable_snapshot());
+      needed_from_[project] = seq;
     } else if (entry.snapshot_part() == 0) {
       partial_snapshots_[project] = std::move(*entry.mutable_snapshot());
+      partial_started_[project] = seq;
     } else {
       auto it = partial_snapshots_.find(project);
       if (it != partial_snapshots_.end() && it->second.seq() == entry.snapshot().seq()) {
@@ -246,6 +266,7 @@ std::optional<SharedCommit> JetStreamStore::Decode(uint64_t seq, const std::stri
         if (entry.snapshot_part() + 1 == parts) {
           commit.snapshot = std::move(it->second);
           partial_snapshots_.erase(it);
+          needed_from_[project] = partial_started_[project];
         }
       }
     }
@@ -270,27 +291,55 @@ absl::StatusOr<jetstream::Appended> JetStreamStore::AppendRetrying(const std::st
   }
 }
 
+absl::Status JetStreamStore::AppendOrdered(std::string data) {
+  uint64_t restarts = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    restarts = restarts_;
+    if (epoch_ != taken_epoch_) return absl::AbortedError("the stream started over; take it first");
+  }
+  if (data.size() > max_entry_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat("an entry of ", data.size(), " bytes is larger than the ",
+                                                     max_entry_bytes_, " a NATS message may hold"));
+  }
+  const uint64_t expected = position_;
+  auto appended = AppendRetrying(data, expected);
+  if (absl::IsFailedPrecondition(appended.status())) {
+    // Another hub was first: wait for its entry, which the hub takes before
+    // it stages again.
+    AwaitFetched(expected + 1, options_.catch_up_timeout);
+    return absl::AbortedError("another hub committed first");
+  }
+  if (!appended.ok()) return appended.status();
+  absl::MutexLock lock(&mu_);
+  if (restarts_ != restarts) {
+    return absl::UnavailableError("the stream started over during the commit; publish again");
+  }
+  // Our entry follows the last one we know of (the expectation held), so
+  // it is the next to take: queued here rather than waited for from the
+  // consumer, which then skips it.
+  position_ = appended->seq;
+  if (delivered_ < appended->seq) {
+    delivered_ = appended->seq;
+    fetched_.push_back(Fetched{appended->seq, std::move(data), std::string()});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status JetStreamStore::Commit(const StoreCommit& commit) {
   bool events_or_sources = !commit.sources.empty();
   for (const StoreCommit::ProjectPart& part : commit.projects) {
     if (!part.events.empty()) events_or_sources = true;
   }
   if (!events_or_sources) {
-    // Snapshots only: their place in the order does not matter (a hub
-    // takes one only when it is ahead of the project).
-    absl::Status failed;
+    // Snapshots only, each in its place in the order like a commit: the
+    // state as of the entry before it, so a hub restores from it and the
+    // entries after it.
     for (const StoreCommit::ProjectPart& part : commit.projects) {
       if (part.snapshot == nullptr) continue;
-      if (absl::Status status = AppendSnapshot(*part.snapshot); !status.ok()) failed = status;
+      if (absl::Status status = AppendSnapshot(*part.snapshot); !status.ok()) return status;
     }
-    return failed;
-  }
-
-  uint64_t restarts = 0;
-  {
-    absl::MutexLock lock(&mu_);
-    restarts = restarts_;
-    if (epoch_ != taken_epoch_) return absl::AbortedError("the stream started over; take it first");
+    return absl::OkStatus();
   }
   v1::StoreEntry header;
   header.set_writer(options_.writer);
@@ -312,31 +361,7 @@ absl::Status JetStreamStore::Commit(const StoreCommit& commit) {
       }
     }
   }
-  if (data.size() > max_entry_bytes_) {
-    return absl::ResourceExhaustedError(absl::StrCat("a commit of ", data.size(), " bytes is larger than the ",
-                                                     max_entry_bytes_, " a NATS message may hold"));
-  }
-  const uint64_t expected = taken_;
-  auto appended = AppendRetrying(data, expected);
-  if (absl::IsFailedPrecondition(appended.status())) {
-    // Another hub was first: wait for its entry, which the hub takes before
-    // it stages again.
-    AwaitFetched(expected + 1, options_.catch_up_timeout);
-    return absl::AbortedError("another hub committed first");
-  }
-  if (!appended.ok()) return appended.status();
-  absl::MutexLock lock(&mu_);
-  if (restarts_ != restarts) {
-    return absl::UnavailableError("the stream started over during the commit; publish again");
-  }
-  // Our entry follows the last one taken (the expectation held), so it is
-  // the next to take: queued here rather than waited for from the
-  // consumer, which then skips it.
-  if (delivered_ < appended->seq) {
-    delivered_ = appended->seq;
-    fetched_.push_back(Fetched{appended->seq, std::move(data), std::string()});
-  }
-  return absl::OkStatus();
+  return AppendOrdered(std::move(data));
 }
 
 absl::Status JetStreamStore::AppendSnapshot(const v1::ProjectSnapshot& snapshot) {
@@ -344,11 +369,9 @@ absl::Status JetStreamStore::AppendSnapshot(const v1::ProjectSnapshot& snapshot)
   entry.set_writer(options_.writer);
   entry.set_epoch(taken_epoch_);
   *entry.mutable_snapshot() = snapshot;
-  if (entry.ByteSizeLong() <= max_entry_bytes_) {
-    return AppendRetrying(entry.SerializeAsString(), std::nullopt).status();
-  }
-  // In parts: the first with everything but the resources, then the
-  // resources as many as fit in each.
+  if (entry.ByteSizeLong() <= max_entry_bytes_) return AppendOrdered(entry.SerializeAsString());
+  // In parts, one right after the other: the first with everything but the
+  // resources, then the resources, as many as fit in each.
   std::vector<std::vector<int>> parts(1);
   size_t bytes = 0;
   const size_t budget = max_entry_bytes_ - 1024;
@@ -381,11 +404,34 @@ absl::Status JetStreamStore::AppendSnapshot(const v1::ProjectSnapshot& snapshot)
       piece->set_seq(snapshot.seq());
     }
     for (int i : parts[p]) *piece->add_resources() = snapshot.resources(i);
-    if (auto appended = AppendRetrying(part.SerializeAsString(), std::nullopt); !appended.ok()) {
-      return appended.status();
-    }
+    if (absl::Status status = AppendOrdered(part.SerializeAsString()); !status.ok()) return status;
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> JetStreamStore::SnapshotsWanted() {
+  std::vector<std::string> wanted;
+  uint64_t keeps = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    keeps = keeps_;
+  }
+  // Looked at every eighth of what the stream keeps, so nothing can fall
+  // off the end between two looks.
+  if (keeps == 0 || taken_ < last_risk_check_ + std::max<uint64_t>(keeps / 8, 1)) return wanted;
+  last_risk_check_ = taken_;
+  if (taken_ <= keeps / 2) return wanted;
+  const uint64_t below = taken_ - keeps / 2;
+  const absl::Time now = absl::Now();
+  for (const auto& [project, seq] : needed_from_) {
+    if (seq >= below) continue;
+    // Not again for the same entry while the last ask may be on its way.
+    auto [asked, inserted] = snapshot_asked_.try_emplace(project, Asked{seq, now});
+    if (!inserted && asked->second.needed_from == seq && now - asked->second.at < kAskAgain) continue;
+    asked->second = Asked{seq, now};
+    wanted.push_back(project);
+  }
+  return wanted;
 }
 
 void JetStreamStore::RunWatcher() {
@@ -409,6 +455,7 @@ void JetStreamStore::RunWatcher() {
       absl::MutexLock lock(&mu_);
       created = created_;
     }
+    if (state->created == created) UpdateKeeps(*state);
     if (state->created != created) {
       Restart(state->created);
     } else if (tail_ == nullptr) {
@@ -420,6 +467,26 @@ void JetStreamStore::RunWatcher() {
       if (auto status = StartTail(from); !status.ok()) log::Warn("following the stream: ", status.message());
     }
   }
+}
+
+void JetStreamStore::UpdateKeeps(const jetstream::StreamState& state) {
+  // How many entries the stream keeps at its limits, the bytes one as
+  // entries of the average size so far.
+  uint64_t keeps = 0;
+  if (options_.stream.max_messages > 0) keeps = static_cast<uint64_t>(options_.stream.max_messages);
+  if (options_.stream.max_bytes > 0 && state.messages > 0 && state.bytes > 0) {
+    const uint64_t average = std::max<uint64_t>(state.bytes / state.messages, 1);
+    const uint64_t by_bytes = std::max<uint64_t>(static_cast<uint64_t>(options_.stream.max_bytes) / average, 2);
+    keeps = keeps == 0 ? by_bytes : std::min(keeps, by_bytes);
+  }
+  // Projects whose oldest needed entry is in the older half of that are
+  // written in full again, by one hub: the one with the smallest name among
+  // those alive (the others' names come with their cores, every second).
+  absl::MutexLock lock(&mu_);
+  for (const auto& [writer, remote] : remote_cores_) {
+    if (writer < options_.writer) keeps = 0;
+  }
+  keeps_ = keeps;
 }
 
 void JetStreamStore::Restart(absl::Time created) {

@@ -97,7 +97,14 @@ class JetStreamStore final : public Store {
   bool AwaitFetched(uint64_t seq, absl::Duration timeout);
   // Appends with retries through elections; FAILED_PRECONDITION as is.
   absl::StatusOr<jetstream::Appended> AppendRetrying(const std::string& data, std::optional<uint64_t> expected);
+  // Appends right after the last entry this hub knows of; ABORTED when
+  // another hub was first (after waiting for its entry to arrive).
+  absl::Status AppendOrdered(std::string data);
   absl::Status AppendSnapshot(const bridge::v1::ProjectSnapshot& snapshot);
+  // Projects to write in full again before the stream's limits drop what
+  // restores them.
+  std::vector<std::string> SnapshotsWanted();
+  void UpdateKeeps(const jetstream::StreamState& state);
   // Decodes one entry; nullopt for one from another history or unreadable,
   // or a snapshot part that does not complete a snapshot yet.
   std::optional<SharedCommit> Decode(uint64_t seq, const std::string& data);
@@ -129,6 +136,9 @@ class JetStreamStore final : public Store {
   // The highest seq the consumer delivered in the current history.
   uint64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // About how many entries the stream keeps at its limits, if this hub is
+  // the one that keeps quiet projects' snapshots fresh; else 0.
+  uint64_t keeps_ ABSL_GUARDED_BY(mu_) = 0;
   // Other hubs' projects with a core connected, as they last said.
   struct RemoteCores {
     absl::flat_hash_set<std::string> projects;
@@ -141,6 +151,19 @@ class JetStreamStore final : public Store {
   // The committer's own: the last entry taken, and the epoch it belongs to.
   uint64_t taken_ = 0;
   std::string taken_epoch_;
+  // Where this hub's next entry goes: after the last one taken, or after
+  // its own last one (queued, not taken yet).
+  uint64_t position_ = 0;
+  // Per project, the entry a hub starting now would restore it from: its
+  // last complete snapshot's first part, or its first events.
+  absl::flat_hash_map<std::string, uint64_t> needed_from_;
+  absl::flat_hash_map<std::string, uint64_t> partial_started_;
+  struct Asked {
+    uint64_t needed_from = 0;
+    absl::Time at;
+  };
+  absl::flat_hash_map<std::string, Asked> snapshot_asked_;
+  uint64_t last_risk_check_ = 0;  // taken_ then
   uint64_t msg_counter_ = 0;
   // Parts of snapshots being put together, per project.
   absl::flat_hash_map<std::string, bridge::v1::ProjectSnapshot> partial_snapshots_;

@@ -70,6 +70,9 @@ struct SharedCommit {
   // A project's state in full (restores a project that lacks the events up
   // to it; otherwise history only).
   std::optional<bridge::v1::ProjectSnapshot> snapshot;
+  // Projects whose oldest entry needed to restore them is near the end of
+  // what the store keeps: write a snapshot of each (a commit of snapshots).
+  std::vector<std::string> snapshot_wanted;
 };
 
 class Store {

@@ -102,6 +102,8 @@ absl::StatusOr<StreamState> StreamLog::State() {
   StreamState state;
   state.first_seq = info->State.FirstSeq;
   state.last_seq = info->State.LastSeq;
+  state.messages = info->State.Msgs;
+  state.bytes = info->State.Bytes;
   state.created = absl::FromUnixNanos(info->Created);
   if (info->Cluster != nullptr && info->Cluster->Leader != nullptr) state.leader = info->Cluster->Leader;
   jsStreamInfo_Destroy(info);

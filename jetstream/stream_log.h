@@ -43,6 +43,8 @@ struct StoredEntry {
 struct StreamState {
   uint64_t first_seq = 0;  // 0 with last_seq 0: empty
   uint64_t last_seq = 0;
+  uint64_t messages = 0;
+  uint64_t bytes = 0;
   // When the stream was created: a stream deleted and made again is another
   // history, with the same name.
   absl::Time created;
