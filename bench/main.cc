@@ -6,11 +6,13 @@
 //   nanokit-bench idle     N idle subscribed connections
 //   nanokit-bench storm    N clients resyncing after a gateway restart
 //   nanokit-bench jetstream appends to replicated JetStream streams (the base of issue 14)
+//   nanokit-bench failover  a hub or a NATS node killed under two hubs: the dashboard's freeze
 
 #include <cstdio>
 #include <cstring>
 #include <iostream>
 
+#include "bench/failover.h"
 #include "bench/fanout.h"
 #include "bench/idle.h"
 #include "bench/ingest.h"
@@ -30,6 +32,7 @@ constexpr const char* kUsage =
     "  idle     N idle subscribed connections: the server's memory per connection.\n"
     "  storm    N clients, the gateway killed and restarted: time until all have their snapshot.\n"
     "  jetstream  K streams on a local nats-server cluster: batched appends/s acknowledged by a majority.\n"
+    "  failover   two hubs on one stream, a hub or the stream's leader killed: how long a dashboard freezes.\n"
     "\n"
     "fanout and idle also measure the peers, side by side: --server ws|nats.\n"
     "\n"
@@ -162,6 +165,19 @@ int RunStormCommand(int argc, char** argv) {
   return nanokit::bench::RunStorm(options);
 }
 
+int RunFailoverCommand(int argc, char** argv) {
+  nanokit::bench::FailoverOptions options;
+  options.hub_binary = FindBinary("nanokit-hub", "hub");
+  options.gateway_binary = FindBinary("nanokit-gateway", "ws_gateway");
+  nanokit::FlagSet flags("nanokit-bench failover", "[flags]");
+  flags.String("kill", &options.kill, "What dies: hub (the one in use) or nats-leader (the stream's leader).");
+  flags.Duration("interval", &options.interval, "Between two events of the core.");
+  flags.Duration("before", &options.before, "Flow before the kill.");
+  flags.Duration("after", &options.after, "Flow after the kill.");
+  flags.ParseOrExit(argc, argv, 2);
+  return nanokit::bench::RunFailover(options);
+}
+
 int RunJetStreamCommand(int argc, char** argv) {
   nanokit::bench::JetStreamAppendOptions options;
   uint64_t nodes = static_cast<uint64_t>(options.nodes);
@@ -200,6 +216,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "idle") == 0) return RunIdleCommand(argc, argv);
   if (std::strcmp(argv[1], "storm") == 0) return RunStormCommand(argc, argv);
   if (std::strcmp(argv[1], "jetstream") == 0) return RunJetStreamCommand(argc, argv);
+  if (std::strcmp(argv[1], "failover") == 0) return RunFailoverCommand(argc, argv);
   if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "help") == 0) {
     std::cout << kUsage;
     return 0;

@@ -82,6 +82,24 @@ std::vector<pid_t> Servers::hub_pids() const {
   return pids;
 }
 
+absl::Status Servers::StartGatewayOn(const std::string& gateway_binary, const std::string& target) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--hub", target, "--token-file", dir_ + "/token"};
+  auto gateway = StartServer(gateway_binary, args, dir_, "gateway", &gateway_address_);
+  if (!gateway.ok()) return gateway.status();
+  gateway_ = *std::move(gateway);
+  gateway_binary_ = gateway_binary;
+  gateway_args_ = std::move(args);
+  gateway_args_[1] = gateway_address_;
+  return absl::OkStatus();
+}
+
+void Servers::KillHub(size_t i) {
+  if (i >= hubs_.size() || hubs_[i] == nullptr) return;
+  hubs_[i]->Signal(SIGKILL);
+  hubs_[i]->Wait(absl::Seconds(10));
+  hubs_[i].reset();
+}
+
 void Servers::KillGateway() {
   if (gateway_ == nullptr) return;
   gateway_->Signal(SIGKILL);
@@ -99,7 +117,7 @@ absl::Status Servers::RestartGateway() {
 
 Servers::~Servers() {
   std::vector<ChildProcess*> processes = {gateway_.get()};
-  for (auto& hub : hubs_) processes.push_back(hub.get());
+  for (auto& hub : hubs_) processes.push_back(hub.get());  // null when killed
   for (ChildProcess* p : processes) {
     if (p == nullptr) continue;
     p->Signal(SIGTERM);

@@ -33,6 +33,10 @@ class Servers {
   pid_t hub_pid() const { return hubs_[0]->pid(); }
   pid_t gateway_pid() const { return gateway_ ? gateway_->pid() : 0; }
   const std::string& dir() const { return dir_; }
+  // A gateway watching through target (e.g. several hubs, comma-separated).
+  absl::Status StartGatewayOn(const std::string& gateway_binary, const std::string& target);
+  // SIGKILL of hub i, as a crash.
+  void KillHub(size_t i);
   // SIGKILL, as a crash; then the same gateway again on the same address.
   void KillGateway();
   absl::Status RestartGateway();
