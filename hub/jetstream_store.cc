@@ -11,6 +11,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "nanokit/bridge/v1/store.pb.h"
+#include "zstd.h"
 
 namespace nanokit::hub {
 
@@ -33,6 +34,47 @@ constexpr absl::Duration kAskAgain = absl::Seconds(10);
 constexpr uint32_t kEventsTag = (1 << 3) | 2;
 
 }  // namespace
+
+namespace {
+
+// Entries are compressed (zstd, at its fastest level): the events of a batch
+// repeat their project, source and field names, and the stream's replicated
+// bytes per second, not its messages, bound what it takes (BENCHMARKS.md).
+constexpr int kZstdLevel = 1;
+// An entry that says it is larger than this is not unpacked (a bad one).
+constexpr uint64_t kMaxEntryBytes = 256 * 1024 * 1024;
+
+bool IsCompressed(const std::string& data) {
+  return data.size() >= 4 && static_cast<unsigned char>(data[0]) == 0x28 &&
+         static_cast<unsigned char>(data[1]) == 0xb5 && static_cast<unsigned char>(data[2]) == 0x2f &&
+         static_cast<unsigned char>(data[3]) == 0xfd;
+}
+
+}  // namespace
+
+void JetStreamStore::ZstdDeleter::operator()(ZSTD_CCtx* context) const { ZSTD_freeCCtx(context); }
+void JetStreamStore::ZstdDeleter::operator()(ZSTD_DCtx* context) const { ZSTD_freeDCtx(context); }
+
+std::string JetStreamStore::Compress(const std::string& data) {
+  if (!compressor_) compressor_.reset(ZSTD_createCCtx());
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  const size_t size = ZSTD_compressCCtx(compressor_.get(), out.data(), out.size(), data.data(), data.size(), kZstdLevel);
+  if (ZSTD_isError(size)) return data;  // stored as it is: readers tell by the magic number
+  out.resize(size);
+  return out;
+}
+
+absl::StatusOr<std::string> JetStreamStore::Decompress(const std::string& data) {
+  const unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > kMaxEntryBytes) {
+    return absl::DataLossError("not a zstd frame of a known size");
+  }
+  if (!decompressor_) decompressor_.reset(ZSTD_createDCtx());
+  std::string out(static_cast<size_t>(size), '\0');
+  const size_t got = ZSTD_decompressDCtx(decompressor_.get(), out.data(), out.size(), data.data(), data.size());
+  if (ZSTD_isError(got) || got != size) return absl::DataLossError(ZSTD_getErrorName(got));
+  return out;
+}
 
 std::string StreamEpoch(absl::Time created) {
   return absl::StrFormat("%016x", static_cast<uint64_t>(absl::ToUnixNanos(created)));
@@ -236,7 +278,13 @@ std::vector<SharedCommit> JetStreamStore::TakeShared() {
 
 std::optional<SharedCommit> JetStreamStore::Decode(uint64_t seq, const std::string& data) {
   v1::StoreEntry entry;
-  if (!entry.ParseFromString(data)) {
+  absl::StatusOr<std::string> unpacked = IsCompressed(data) ? Decompress(data) : absl::StatusOr<std::string>(data);
+  if (!unpacked.ok()) {
+    log::Error("stream ", options_.stream.name, " entry ", seq, " does not unpack (", unpacked.status().message(),
+               "): skipped");
+    return std::nullopt;
+  }
+  if (!entry.ParseFromString(*unpacked)) {
     log::Error("stream ", options_.stream.name, " entry ", seq, " is not a StoreEntry (", data.size(),
                " bytes): skipped");
     return std::nullopt;
@@ -298,12 +346,13 @@ absl::Status JetStreamStore::AppendOrdered(std::string data) {
     restarts = restarts_;
     if (epoch_ != taken_epoch_) return absl::AbortedError("the stream started over; take it first");
   }
-  if (data.size() > max_entry_bytes_) {
-    return absl::ResourceExhaustedError(absl::StrCat("an entry of ", data.size(), " bytes is larger than the ",
+  const std::string packed = Compress(data);
+  if (packed.size() > max_entry_bytes_) {
+    return absl::ResourceExhaustedError(absl::StrCat("an entry of ", packed.size(), " bytes is larger than the ",
                                                      max_entry_bytes_, " a NATS message may hold"));
   }
   const uint64_t expected = position_;
-  auto appended = AppendRetrying(data, expected);
+  auto appended = AppendRetrying(packed, expected);
   if (absl::IsFailedPrecondition(appended.status())) {
     // Another hub was first: wait for its entry, which the hub takes before
     // it stages again.

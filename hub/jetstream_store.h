@@ -40,6 +40,11 @@
 #include "jetstream/stream_log.h"
 #include "jetstream/stream_tail.h"
 
+struct ZSTD_CCtx_s;
+struct ZSTD_DCtx_s;
+typedef struct ZSTD_CCtx_s ZSTD_CCtx;
+typedef struct ZSTD_DCtx_s ZSTD_DCtx;
+
 namespace nanokit::hub {
 
 struct JetStreamStoreOptions {
@@ -117,6 +122,15 @@ class JetStreamStore final : public Store {
   // The stream is another one than the history we follow: start over.
   void Restart(absl::Time created);
   std::string NextMsgId();
+  // zstd, with contexts kept for the committer's thread (the only caller).
+  std::string Compress(const std::string& data);
+  absl::StatusOr<std::string> Decompress(const std::string& data);
+  struct ZstdDeleter {
+    void operator()(ZSTD_CCtx* context) const;
+    void operator()(ZSTD_DCtx* context) const;
+  };
+  std::unique_ptr<ZSTD_CCtx, ZstdDeleter> compressor_;
+  std::unique_ptr<ZSTD_DCtx, ZstdDeleter> decompressor_;
 
   const JetStreamStoreOptions options_;
   const std::unique_ptr<jetstream::Connection> connection_;
