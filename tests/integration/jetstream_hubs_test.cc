@@ -96,31 +96,6 @@ class JetStreamHubsTest : public ::testing::Test {
     return response;
   }
 
-  // Every event the hub at address holds for project, through Watch from
-  // seq 0, up to seq upto (HubHistory with the first stack's token).
-  std::vector<v1::Event> History(const std::string& address, const std::string& project, const std::string& epoch,
-                                 uint64_t upto) {
-    auto stub = v1::WatchService::NewStub(CreateHubChannel(address, {}));
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", "Bearer " + first_.token());
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-    v1::WatchRequest request;
-    request.set_project(project);
-    request.set_epoch(epoch);
-    auto reader = stub->Watch(&context, request);
-    std::vector<v1::Event> events;
-    v1::WatchResponse response;
-    while ((events.empty() || events.back().seq() < upto) && reader->Read(&response)) {
-      if (response.has_snapshot()) {
-        ADD_FAILURE() << "the hub's history does not reach back to seq 1";
-        break;
-      }
-      for (const v1::Event& e : response.events().events()) events.push_back(e);
-    }
-    context.TryCancel();
-    return events;
-  }
-
   // The stream as the hubs made it, from the test's own connection.
   std::unique_ptr<jetstream::StreamLog> OpenStream() {
     jetstream::ConnectionOptions options;
@@ -141,7 +116,8 @@ class JetStreamHubsTest : public ::testing::Test {
   // gap, and no (source, source_seq) twice.
   std::vector<v1::Event> CheckedHistory(TestStack& stack, const std::string& project, const std::string& epoch,
                                         uint64_t upto) {
-    std::vector<v1::Event> history = History(stack.hub_address(), project, epoch, upto);
+    std::vector<v1::Event> history =
+        HubHistory(CreateHubChannel(stack.hub_address(), {}), first_.token(), project, epoch, upto);
     std::set<std::pair<std::string, uint64_t>> seen;
     for (size_t i = 0; i < history.size(); ++i) {
       EXPECT_EQ(history[i].seq(), i + 1) << "a gap or a reordering at " << i;

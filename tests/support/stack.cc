@@ -150,9 +150,14 @@ absl::StatusOr<v1::ProjectSnapshot> GetSnapshot(const std::shared_ptr<grpc::Chan
 
 std::vector<v1::Event> HubHistory(TestStack& stack, const std::string& project, const std::string& epoch,
                                   uint64_t upto) {
-  auto stub = v1::WatchService::NewStub(stack.HubChannel());
+  return HubHistory(stack.HubChannel(), stack.token(), project, epoch, upto);
+}
+
+std::vector<v1::Event> HubHistory(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                                  const std::string& project, const std::string& epoch, uint64_t upto) {
+  auto stub = v1::WatchService::NewStub(channel);
   grpc::ClientContext context;
-  stack.Authorize(&context);
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   v1::WatchRequest request;
   request.set_project(project);

@@ -89,6 +89,9 @@ class TestStack {
 // snapshot instead (its history no longer reaches back to seq 1).
 std::vector<bridge::v1::Event> HubHistory(TestStack& stack, const std::string& project, const std::string& epoch,
                                           uint64_t upto);
+// The same from a hub on any channel, with this token.
+std::vector<bridge::v1::Event> HubHistory(const std::shared_ptr<grpc::Channel>& channel, const std::string& token,
+                                          const std::string& project, const std::string& epoch, uint64_t upto);
 
 // Reads the resident set size of a process, in bytes.
 size_t ResidentBytes(pid_t pid);
