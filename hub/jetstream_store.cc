@@ -209,7 +209,17 @@ absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
     if (commit.snapshot) {
       StoredProject& project = recovered.projects[commit.snapshot->project()];
       project.epoch = recovered.epoch;
-      if (!project.snapshot || commit.snapshot->seq() > project.snapshot->seq()) project.snapshot = *commit.snapshot;
+      if (!project.snapshot || commit.snapshot->seq() > project.snapshot->seq()) {
+        project.snapshot = *commit.snapshot;
+        // What the snapshot covers is history only, and only the last
+        // history_events of it are kept: memory stays bounded while the
+        // whole stream is read.
+        const uint64_t seq = project.snapshot->seq();
+        const uint64_t keep_from = seq > options_.history_events ? seq - options_.history_events : 0;
+        auto first_kept = std::find_if(project.events.begin(), project.events.end(),
+                                       [keep_from](const v1::Event& event) { return event.seq() > keep_from; });
+        project.events.erase(project.events.begin(), first_kept);
+      }
     }
     for (v1::Event& event : commit.events) {
       StoredProject& project = recovered.projects[event.project()];

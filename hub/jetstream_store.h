@@ -59,6 +59,9 @@ struct JetStreamStoreOptions {
   // How long a hub that lost a race waits for the winning entry to arrive
   // before it stages its own again.
   absl::Duration catch_up_timeout = absl::Seconds(10);
+  // Events per project a hub keeps for resuming watchers (the hub's
+  // history_events): at start, older ones a snapshot covers are not kept.
+  uint64_t history_events = 100000;
   // How often the stream's identity is checked (deleted, made again).
   absl::Duration watch_interval = absl::Seconds(1);
 };

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   flags.Bool("in-memory", &in_memory, "Keep nothing on disk: a restart starts a new epoch.");
   flags.Uint64("snapshot-every", &options.project.snapshot_every, "Events between full state snapshots in the store.");
   std::string nats_servers, nats_creds, nats_ca, nats_stream = "NANOKIT";
-  uint64_t nats_replicas = 3, nats_max_bytes = 1024ull * 1024 * 1024, nats_max_entries = 0;
+  uint64_t nats_replicas = 3, nats_max_bytes = 256ull * 1024 * 1024, nats_max_entries = 0;
   flags.String("nats", &nats_servers,
                "Keep the history in NATS JetStream instead of --data-dir: nats://HOST:PORT[,nats://HOST:PORT...] "
                "(tls://... for TLS). Several hubs on the same stream serve the same fleet.");
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   flags.String("nats-ca", &nats_ca, "PEM CA to verify the NATS servers' certificates with (turns TLS on).");
   flags.String("nats-stream", &nats_stream, "The JetStream stream that holds the history (subject nanokit.<name>).");
   flags.Uint64("nats-max-bytes", &nats_max_bytes,
-               "Most bytes the stream keeps; the oldest entries go first (snapshots keep the state). 0: no limit.");
+               "Most bytes the stream keeps (compressed); the oldest entries go first (snapshots keep the state). A "
+               "starting hub reads all of it. 0: no limit.");
   flags.Uint64("nats-max-entries", &nats_max_entries, "Most entries the stream keeps. 0: no limit.");
   hub::RegisterServerTlsFlags(flags, &tls);
   std::string metrics_listen;
@@ -113,6 +114,7 @@ int main(int argc, char** argv) {
     nats.stream.max_bytes = nats_max_bytes == 0 ? -1 : static_cast<int64_t>(nats_max_bytes);
     nats.stream.max_messages = nats_max_entries == 0 ? -1 : static_cast<int64_t>(nats_max_entries);
     nats.writer = "hub-" + hub::NewEpoch();
+    nats.history_events = options.project.history_events;
     auto opened = hub::JetStreamStore::Open(std::move(nats));
     if (!opened.ok()) Fail("--nats: " + std::string(opened.status().message()));
     store = *std::move(opened);
