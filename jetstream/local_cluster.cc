@@ -45,7 +45,8 @@ std::string NatsServerBinary() {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(int nodes, const std::string& dir) {
+absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(int nodes, const std::string& dir,
+                                                                 const std::string& extra_config) {
   const std::string binary = NatsServerBinary();
   if (binary.empty()) return absl::UnavailableError("nats-server is not installed (apt-get install nats-server)");
   std::unique_ptr<LocalCluster> cluster(new LocalCluster());
@@ -68,7 +69,8 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(int nodes, con
                         << "jetstream { store_dir: \"" << node_dir << "/js\", max_memory_store: 64MB, "
                         << "max_file_store: 2GB }\n"
                         << "cluster { name: nanokit-test, listen: \"127.0.0.1:" << route_ports[i] << "\", routes: ["
-                        << absl::StrJoin(routes, ", ") << "] }\n";
+                        << absl::StrJoin(routes, ", ") << "] }\n"
+                        << extra_config << "\n";
     auto process = ChildProcess::Start(binary, {"-c", conf}, node_dir, node_dir + "/nats.log");
     if (!process.ok()) return process.status();
     cluster->nodes_.push_back(*std::move(process));

@@ -19,7 +19,9 @@ namespace nanokit::jetstream {
 class LocalCluster {
  public:
   // Starts the nodes in dir (created) and waits until each serves clients.
-  static absl::StatusOr<std::unique_ptr<LocalCluster>> Start(int nodes, const std::string& dir);
+  // extra_config: appended to every node's configuration (e.g. a tls block).
+  static absl::StatusOr<std::unique_ptr<LocalCluster>> Start(int nodes, const std::string& dir,
+                                                             const std::string& extra_config = "");
   ~LocalCluster();
 
   // nats://127.0.0.1:PORT of every node, comma-separated (--nats's form).

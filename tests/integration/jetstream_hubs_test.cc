@@ -19,6 +19,7 @@
 #include "jetstream/stream_log.h"
 #include "tests/support/client_state.h"
 #include "tests/support/stack.h"
+#include "tests/support/test_pki.h"
 
 namespace nanokit::testing {
 namespace {
@@ -381,6 +382,33 @@ TEST_F(JetStreamHubsTest, ACoreConnectedToOneHubIsConnectedOnEveryHub) {
   ASSERT_TRUE(connected_on_first(true));
   ASSERT_EQ(second_.StopHub(SIGKILL), 128 + SIGKILL);
   EXPECT_TRUE(connected_on_first(false)) << "a dead hub's cores expire";
+}
+
+TEST_F(JetStreamHubsTest, AHubReachesNatsOverVerifiedTlsOnly) {
+  auto pki = MakeTestPki(first_.dir().path(), "a");
+  auto other = MakeTestPki(first_.dir().path(), "b");
+  ASSERT_TRUE(pki.ok() && other.ok());
+  auto tls_cluster = jetstream::LocalCluster::Start(
+      3, first_.dir().File("nats-tls"),
+      absl::StrCat("tls { cert_file: \"", pki->server_cert, "\", key_file: \"", pki->server_key, "\" }"));
+  ASSERT_TRUE(tls_cluster.ok()) << tls_cluster.status();
+  std::string urls = (*tls_cluster)->urls();
+  for (size_t at = urls.find("nats://"); at != std::string::npos; at = urls.find("nats://", at)) {
+    urls.replace(at, 7, "tls://");
+  }
+  // Trusting another CA, or no CA at all: no store, so no hub.
+  EXPECT_FALSE(first_.StartHub({"--nats", urls, "--nats-ca", other->ca_cert}).ok());
+  EXPECT_NE(first_.HubLog().find("--nats:"), std::string::npos) << first_.HubLog();
+  EXPECT_FALSE(first_.StartHub({"--nats", (*tls_cluster)->urls()}).ok());
+  // Trusting the servers' CA: it serves, and keeps what it is given.
+  ASSERT_TRUE(first_.StartHub({"--nats", urls, "--nats-ca", pki->ca_cert}).ok()) << first_.HubLog();
+  client::ActivityManager activity("shop");
+  client::HubPublisher publisher(Options(first_.hub_address()));
+  publisher.Attach(&activity);
+  PublishUpdates(activity, "tls", 5);
+  ASSERT_TRUE(publisher.Flush(absl::Seconds(30))) << first_.HubLog();
+  auto snapshot = AwaitSeq(first_.hub_address(), "shop", 5);
+  EXPECT_TRUE(snapshot.ok()) << snapshot.status();
 }
 
 TEST_F(JetStreamHubsTest, BadNatsFlagsAreOneClearErrorAtStart) {
