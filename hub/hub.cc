@@ -462,7 +462,10 @@ std::vector<absl::StatusOr<uint64_t>> Hub::CommitSharedOnce(std::vector<WaitingP
     const StoreCommit& commit = work.commit;
     if (!commit.projects.empty() || !commit.sources.empty()) {
       failure = store_->Commit(commit);
-      if (absl::IsAborted(failure)) continue;  // another hub was first
+      if (absl::IsAborted(failure)) {  // another hub was first
+        metrics_.commit_races_lost.Add(1);
+        continue;
+      }
       if (!failure.ok()) break;
     }
     // Our commit comes back in its place in the order, with whatever came

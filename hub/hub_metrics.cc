@@ -9,6 +9,9 @@ void HubMetrics::Register(metrics::Registry& registry) const {
                       "Events dropped as retries of ones already accepted (same source and source_seq).",
                       &events_duplicate);
   registry.AddCounter("nanokit_hub_events_noop_total", "Events dropped because they change nothing.", &events_noop);
+  registry.AddCounter("nanokit_hub_commit_races_lost_total",
+                      "Commits another hub sharing the store got in before (staged again on top of its entry).",
+                      &commit_races_lost);
   registry.AddHistogram("nanokit_hub_commit_seconds", "Time of one group commit, store transaction included.",
                         &commit_seconds);
   registry.AddGauge("nanokit_hub_publish_streams", "Open publish streams (cores).", &publish_streams);

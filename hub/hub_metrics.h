@@ -18,6 +18,9 @@ struct HubMetrics {
   metrics::Counter events_noop;
   // One group commit to the store, from the committer taking it to the
   // acknowledgements.
+  // With a store shared by several hubs: commits another hub got in before,
+  // staged again on top of its entry.
+  metrics::Counter commit_races_lost;
   metrics::DurationHistogram commit_seconds{{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}};
   metrics::Gauge publish_streams;
   // Watch streams of projects and of the project list.

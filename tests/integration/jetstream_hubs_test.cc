@@ -11,7 +11,10 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core_client/activity_manager.h"
 #include "core_client/hub_publisher.h"
 #include "hub_client/hub_channel.h"
@@ -143,9 +146,34 @@ void PublishUpdates(client::ActivityManager& activity, const std::string& prefix
   }
 }
 
+// The metrics port a server printed on its second stdout line.
+absl::StatusOr<uint16_t> MetricsPort(ChildProcess* server) {
+  auto line = server->ReadLine(absl::Seconds(10));
+  if (!line.ok()) return line.status();
+  const size_t colon = line->rfind(':');
+  if (line->find(" metrics on ") == std::string::npos || colon == std::string::npos) {
+    return absl::InternalError("not a metrics line: " + *line);
+  }
+  return static_cast<uint16_t>(std::stoi(line->substr(colon + 1)));
+}
+
+// A counter's value in a Prometheus scrape; -1 if absent.
+double Scraped(uint16_t port, const std::string& name) {
+  auto page = HttpGet(port, "/metrics");
+  if (!page.ok()) return -1;
+  for (absl::string_view line : absl::StrSplit(page->body, '\n')) {
+    if (absl::ConsumePrefix(&line, name + " ")) return std::stod(std::string(line));
+  }
+  return -1;
+}
+
 TEST_F(JetStreamHubsTest, CoresOnTwoHubsWriteOneHistoryThatEveryoneSeesAlike) {
-  ASSERT_TRUE(StartFirstHub().ok()) << first_.HubLog();
-  ASSERT_TRUE(StartSecondHub().ok()) << second_.HubLog();
+  ASSERT_TRUE(StartFirstHub({"--metrics-listen", "127.0.0.1:0"}).ok()) << first_.HubLog();
+  auto first_metrics = MetricsPort(first_.hub());
+  ASSERT_TRUE(first_metrics.ok()) << first_metrics.status();
+  ASSERT_TRUE(StartSecondHub({"--metrics-listen", "127.0.0.1:0"}).ok()) << second_.HubLog();
+  auto second_metrics = MetricsPort(second_.hub());
+  ASSERT_TRUE(second_metrics.ok()) << second_metrics.status();
   ASSERT_TRUE(first_.StartGateway({"--hub", BothHubs()}).ok());
   auto client = first_.ConnectClient();
   ASSERT_TRUE(client.ok()) << client.status();
@@ -188,6 +216,11 @@ TEST_F(JetStreamHubsTest, CoresOnTwoHubsWriteOneHistoryThatEveryoneSeesAlike) {
     ASSERT_TRUE(state.Apply(*message).ok());
   }
   EXPECT_EQ(DiffSnapshots(*on_a, state.project("shop").ToSnapshot()), "");
+  // Each event was committed by one hub: they count 800 between them.
+  const std::string accepted = "nanokit_hub_events_accepted_total";
+  EXPECT_EQ(Scraped(*first_metrics, accepted) + Scraped(*second_metrics, accepted), 2.0 * kEach);
+  std::cout << "races lost: " << Scraped(*first_metrics, "nanokit_hub_commit_races_lost_total") << " + "
+            << Scraped(*second_metrics, "nanokit_hub_commit_races_lost_total") << "\n";
 }
 
 TEST_F(JetStreamHubsTest, WhenAHubDiesItsCoresAndTheGatewayMoveToTheOtherAndDashboardsGetNoSnapshot) {
