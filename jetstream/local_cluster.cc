@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -84,8 +85,14 @@ absl::StatusOr<std::unique_ptr<LocalCluster>> LocalCluster::Start(int nodes, con
       std::stringstream text;
       text << in.rdbuf();
       const std::string ports = text.str();
-      if (const size_t at = ports.find("nats://"); at != std::string::npos) {
-        url = ports.substr(at, ports.find('"', at) - at);
+      // {"nats":["nats://127.0.0.1:4222"],"cluster":["nats://…"]}: the
+      // clients' URL is the first of "nats" (tls:// when the node has TLS;
+      // the cluster's listener then is the first nats:// in the file).
+      constexpr std::string_view kClients = "\"nats\":[\"";
+      const size_t at = ports.find(kClients);
+      const size_t end = at == std::string::npos ? at : ports.find('"', at + kClients.size());
+      if (end != std::string::npos) {
+        url = ports.substr(at + kClients.size(), end - at - kClients.size());
       } else {
         absl::SleepFor(absl::Milliseconds(20));
       }

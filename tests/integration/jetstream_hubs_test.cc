@@ -425,14 +425,16 @@ TEST_F(JetStreamHubsTest, AHubReachesNatsOverVerifiedTlsOnly) {
       3, first_.dir().File("nats-tls"),
       absl::StrCat("tls { cert_file: \"", pki->server_cert, "\", key_file: \"", pki->server_key, "\" }"));
   ASSERT_TRUE(tls_cluster.ok()) << tls_cluster.status();
-  std::string urls = (*tls_cluster)->urls();
-  for (size_t at = urls.find("nats://"); at != std::string::npos; at = urls.find("nats://", at)) {
-    urls.replace(at, 7, "tls://");
+  const std::string urls = (*tls_cluster)->urls();
+  ASSERT_EQ(urls.rfind("tls://", 0), 0u) << urls;
+  std::string plain = urls;
+  for (size_t at = plain.find("tls://"); at != std::string::npos; at = plain.find("tls://", at)) {
+    plain.replace(at, 6, "nats://");
   }
   // Trusting another CA, or no CA at all: no store, so no hub.
   EXPECT_FALSE(first_.StartHub({"--nats", urls, "--nats-ca", other->ca_cert}).ok());
   EXPECT_NE(first_.HubLog().find("--nats:"), std::string::npos) << first_.HubLog();
-  EXPECT_FALSE(first_.StartHub({"--nats", (*tls_cluster)->urls()}).ok());
+  EXPECT_FALSE(first_.StartHub({"--nats", plain}).ok());
   // Trusting the servers' CA: it serves, and keeps what it is given.
   ASSERT_TRUE(first_.StartHub({"--nats", urls, "--nats-ca", pki->ca_cert}).ok()) << first_.HubLog();
   client::ActivityManager activity("shop");
