@@ -27,6 +27,7 @@ Gateway::Gateway(GatewayOptions options)
     : options_(WithOneClock(std::move(options))), hub_(options_.hub, options_.hub_tls, options_.hub_token) {
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     shards_.push_back(std::make_unique<net::io_context>(1));  // one thread runs it
+    tickers_.push_back(std::make_shared<ShardTicker>(*shards_.back(), options_.heartbeat_interval, *options_.clock));
   }
   std::vector<net::io_context*> shards;
   for (auto& shard : shards_) shards.push_back(shard.get());
@@ -61,6 +62,7 @@ absl::StatusOr<tcp::endpoint> Gateway::Start() {
   if (auto status = listener_->Bind(tcp::endpoint(address, listen->port)); !status.ok()) return status;
   listener_->Run();
   started_ = true;
+  for (auto& ticker : tickers_) ticker->Start();
   for (auto& shard : shards_) {
     threads_.emplace_back([ioc = shard.get()] {
       auto guard = net::make_work_guard(*ioc);
@@ -98,6 +100,7 @@ void Gateway::Shutdown() {
     session->Close(boost::beast::websocket::close_code::going_away, "gateway shutting down");
   }
   sessions.clear();
+  for (auto& ticker : tickers_) ticker->Stop();
   for (auto& fanout : fanouts) fanout->Stop();
   directory_->Stop();
   {

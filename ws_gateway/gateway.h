@@ -33,6 +33,7 @@
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_fanout.h"
 #include "ws_gateway/server_tls_context.h"
+#include "ws_gateway/shard_ticker.h"
 #include "ws_gateway/static_files.h"
 
 namespace nanokit::gateway {
@@ -58,7 +59,8 @@ struct GatewayOptions {
   // identity source; null: off.
   std::shared_ptr<oidc::RelyingParty> sign_in;
   absl::Duration heartbeat_interval = absl::Seconds(5);
-  // A connection that answers no ping within this time is closed.
+  // A connection whose data stays unacknowledged this long is closed (by
+  // TCP: TCP_USER_TIMEOUT; heartbeats keep data flowing to every one).
   absl::Duration idle_timeout = absl::Seconds(30);
   // Shards: one io_context and one thread each.
   int threads = 2;
@@ -102,6 +104,8 @@ class Gateway {
   GatewayMetrics& metrics() { return metrics_; }
   size_t shard_count() const { return shards_.size(); }
   boost::asio::io_context& shard(size_t index) { return *shards_[index]; }
+  // The clock of a shard's connections; on that shard's thread only.
+  ShardTicker& ticker(size_t shard) { return *tickers_[shard]; }
   // The shard for the next connection (round robin).
   size_t NextShard() { return next_shard_++ % shards_.size(); }
 
@@ -129,6 +133,7 @@ class Gateway {
   const GatewayOptions options_;
   GatewayMetrics metrics_;
   std::vector<std::unique_ptr<boost::asio::io_context>> shards_;
+  std::vector<std::shared_ptr<ShardTicker>> tickers_;  // one per shard
   std::atomic<size_t> next_shard_{0};
   HubLink hub_;
   std::shared_ptr<DirectoryMirror> directory_;

@@ -196,8 +196,15 @@ void HttpSession<Stream>::HandleUpgrade(http::request<http::string_body>&& reque
     return;
   }
   beast::get_lowest_layer(stream_).expires_never();
-  std::make_shared<WebSocketSession<Stream>>(std::move(stream_), gateway_, id_, shard_, tls_)->Run(std::move(request),
-                                                                                             *std::move(decision.identity));
+  auto layer = [this]() -> WebSocketLayer<Stream> {
+    if constexpr (std::is_same_v<Stream, TcpStream>) {
+      return FrameBoundedSocket(stream_.release_socket());
+    } else {
+      return std::move(stream_);
+    }
+  };
+  std::make_shared<WebSocketSession<Stream>>(layer(), gateway_, id_, shard_, tls_)
+      ->Run(std::move(request), *std::move(decision.identity));
 }
 
 template <class Stream>

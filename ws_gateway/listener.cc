@@ -1,5 +1,8 @@
 #include "ws_gateway/listener.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
@@ -60,6 +63,13 @@ void Listener::OnAccept(boost::system::error_code ec, Socket socket, size_t shar
     // acknowledgement (Nagle), which on loopback is a 40 ms delayed ACK.
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
+    // A dead peer (a laptop closed, a network gone) leaves what we send it
+    // unacknowledged: TCP ends the connection after the idle timeout, with
+    // no timer or ping of ours on each connection (heartbeats keep data
+    // flowing to every dashboard).
+    using UserTimeout = net::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
+    socket.set_option(UserTimeout(static_cast<int>(absl::ToInt64Milliseconds(gateway_->options().idle_timeout))),
+                      ignored);
     if (auto tls = gateway_->TlsContext()) {
       std::make_shared<HttpSession<TlsStream>>(std::move(socket), gateway_, shard, std::move(tls))->Run();
     } else {

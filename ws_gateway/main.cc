@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   flags.StringList("allowed-origin", &options.allowed_origins,
                    "A browser Origin allowed besides the gateway's own, e.g. http://localhost:3000; * allows any.");
   flags.Duration("heartbeat-interval", &options.heartbeat_interval, "Interval of heartbeat messages to dashboards.");
-  flags.Duration("idle-timeout", &options.idle_timeout, "Close a connection that answers no ping within this time.");
+  flags.Duration("idle-timeout", &options.idle_timeout,
+                 "Close a connection whose data stays unacknowledged this long (a dead peer; TCP_USER_TIMEOUT).");
   flags.Uint64("threads", &threads, "Threads serving connections.");
   flags.Uint64("max-queued-bytes", &options.outbound.max_bytes,
                "Bytes waiting per connection before it is closed as too slow.");

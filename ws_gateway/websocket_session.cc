@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <optional>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -15,6 +16,7 @@
 #include "protocol/proto_time.h"
 #include "protocol/server_message.h"
 #include "ws_gateway/client_request.h"
+#include "ws_gateway/exact_allocator.h"
 #include "ws_gateway/gateway.h"
 #include "ws_gateway/upgrade_policy.h"
 
@@ -38,21 +40,18 @@ v1::ServerMessage ForbiddenError(const std::string& project) {
 }  // namespace
 
 template <class Stream>
-WebSocketSession<Stream>::WebSocketSession(Stream&& stream, Gateway* gateway, uint64_t id, size_t shard,
-                                           std::shared_ptr<net::ssl::context> tls)
+WebSocketSession<Stream>::WebSocketSession(WebSocketLayer<Stream>&& stream, Gateway* gateway, uint64_t id,
+                                           size_t shard, std::shared_ptr<net::ssl::context> tls)
     : tls_(std::move(tls)),
       ws_(std::move(stream)),
-      heartbeat_timer_(ws_.get_executor()),
       gateway_(gateway),
       id_(id),
       shard_(shard),
-      queue_(gateway->options().outbound),
-      write_watchdog_(gateway->options().write_timeout, *gateway->options().clock) {
-  beast::error_code ec;
-  auto endpoint = beast::get_lowest_layer(ws_).socket().remote_endpoint(ec);
-  peer_ = ec ? "?" : absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
-}
+      queue_(gateway->options().outbound) {}
 
+// A session leaves its shard's ticker in OnClosed, which its read loop
+// always reaches while the shard runs; one destroyed without it (the
+// gateway stopped with it open) is never visited again.
 template <class Stream>
 WebSocketSession<Stream>::~WebSocketSession() = default;
 
@@ -60,8 +59,10 @@ template <class Stream>
 void WebSocketSession<Stream>::Run(http::request<http::string_body> request, auth::Identity identity) {
   websocket::stream_base::timeout timeouts;
   timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
-  timeouts.idle_timeout = absl::ToChronoNanoseconds(gateway_->options().idle_timeout);
-  timeouts.keep_alive_pings = true;  // a ping at half the idle timeout
+  // No idle timer of Beast's (a pending wait on every connection): the
+  // shard's ticker keeps time, TCP finds dead peers.
+  timeouts.idle_timeout = websocket::stream_base::none();
+  timeouts.keep_alive_pings = false;
   ws_.set_option(timeouts);
   ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
     response.set(http::field::server, "nanokit-gateway");
@@ -87,10 +88,13 @@ void WebSocketSession<Stream>::OnAccept(beast::error_code ec, auth::Identity ide
     return;
   }
   grant_ = identity.grant;
-  log::Info("conn=", id_, " WebSocket open from ", peer_, " as ", grant_->subject());
+  beast::error_code ignored;
+  const auto peer = LowestSocket().remote_endpoint(ignored);
+  log::Info("conn=", id_, " WebSocket open from ", peer.address().to_string(), ":", peer.port(), " as ",
+            grant_->subject());
   gateway_->AddSession(this->shared_from_this());
   FollowIdentity(identity);
-  ArmHeartbeat();
+  gateway_->ticker(shard_).Add(this);
   DoRead();
 }
 
@@ -135,9 +139,29 @@ void WebSocketSession<Stream>::Reauthenticate(std::string token, bool refreshed)
 
 template <class Stream>
 void WebSocketSession<Stream>::DoRead() {
+  if constexpr (kPlainText) {
+    if (ws_.is_message_done()) {
+      // Between messages, which is where a dashboard spends its life: wait
+      // for a byte (peeked, left for Beast) with no read pending. An error
+      // or the end of the stream ends the connection here: the socket will
+      // not signal it again, so a read started after it would wait forever.
+      LowestSocket().async_receive(
+          net::buffer(&peeked_, 1), net::socket_base::message_peek,
+          net::bind_allocator(ExactAllocator<void>(), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->OnRead(ec, 0);
+            self->ReadMessage();
+          }));
+      return;
+    }
+  }
+  ReadMessage();
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::ReadMessage() {
   // A piece at a time: a whole-message read would keep a buffer of Beast's
-  // read size hint (1.5 KiB) prepared on every idle connection. Messages
-  // are still bounded by read_message_max.
+  // read size hint (1.5 KiB) prepared while the message is awaited.
+  // Messages are still bounded by read_message_max.
   constexpr size_t kReadPiece = 64;
   ws_.async_read_some(buffer_, kReadPiece, [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
     self->OnRead(ec, bytes);
@@ -316,7 +340,7 @@ void WebSocketSession<Stream>::Flush() {
     buffers_.push_back(net::buffer(kBatchSuffix.data(), kBatchSuffix.size()));
   }
   writing_ = true;
-  write_watchdog_.WriteStarted();
+  write_watchdog_.WriteStarted(gateway_->options().clock->Now());
   ws_.text(true);
   ws_.async_write(buffers_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
 }
@@ -334,6 +358,11 @@ void WebSocketSession<Stream>::OnWrite(beast::error_code ec, std::size_t bytes) 
   CountWritten(bytes);
   in_flight_.clear();
   if (!closing_) Flush();
+  if (!writing_) {
+    // Caught up: an idle connection keeps no write's capacity.
+    in_flight_ = {};
+    buffers_ = {};
+  }
 }
 
 template <class Stream>
@@ -363,7 +392,6 @@ void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::strin
   if (closing_ || closed_) return;
   closing_ = true;
   close_code_ = static_cast<uint16_t>(code);
-  heartbeat_timer_.cancel();
   // What waits behind the write in flight is dropped: after a close frame
   // nothing may follow. One close may run beside one write.
   queue_.Clear();
@@ -373,27 +401,36 @@ void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::strin
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::ArmHeartbeat() {
-  heartbeat_timer_.expires_after(absl::ToChronoNanoseconds(gateway_->options().heartbeat_interval));
-  heartbeat_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-    if (ec || self->closing_ || self->closed_) return;
-    if (const auto overdue = self->write_watchdog_.Overdue()) {
-      log::Warn("conn=", self->id_, " has not taken a write for ", absl::FormatDuration(*overdue), "; closing it");
-      self->gateway_->metrics().slow_consumer_closes.Add();
-      self->StartClose(websocket::close_code::try_again_later, "slow consumer: write timed out; resume to catch up");
-      return;
-    }
-    self->SendHeartbeat();
-    self->ArmHeartbeat();
-  });
+void WebSocketSession<Stream>::OnTick(TickRound& round) {
+  if (closing_ || closed_) return;
+  if (const auto overdue = write_watchdog_.Overdue(round.now(), gateway_->options().write_timeout)) {
+    log::Warn("conn=", id_, " has not taken a write for ", absl::FormatDuration(*overdue), "; closing it");
+    gateway_->metrics().slow_consumer_closes.Add();
+    StartClose(websocket::close_code::try_again_later, "slow consumer: write timed out; resume to catch up");
+    return;
+  }
+  SendHeartbeat(round);
 }
 
 template <class Stream>
-void WebSocketSession<Stream>::SendHeartbeat() {
+void WebSocketSession<Stream>::SendHeartbeat(TickRound& round) {
+  // A heartbeat says what the connection is subscribed to, nothing of its
+  // own: with one subscription or none (nearly every dashboard), it is the
+  // same frame as every other such connection's in this round.
+  if (subscriptions_.size() > 1) {
+    Deliver({HeartbeatFrame(round.now())});
+    return;
+  }
+  const void* key = subscriptions_.empty() ? nullptr : subscriptions_.begin()->second.get();
+  Deliver({round.SharedFrame(key, [&] { return HeartbeatFrame(round.now()); })});
+}
+
+template <class Stream>
+OutboundFramePtr WebSocketSession<Stream>::HeartbeatFrame(absl::Time now) const {
   v1::ServerMessage message;
   message.set_type("heartbeat");
   v1::Heartbeat* heartbeat = message.mutable_heartbeat();
-  *heartbeat->mutable_server_time() = NowTimestamp(*gateway_->options().clock);
+  *heartbeat->mutable_server_time() = ToTimestamp(now);
   bool hub_connected = true;
   for (const auto& [project, fanout] : subscriptions_) {
     *heartbeat->add_projects() = fanout->Liveness();
@@ -402,14 +439,14 @@ void WebSocketSession<Stream>::SendHeartbeat() {
   if (subscriptions_.empty()) hub_connected = gateway_->HubConnected();
   heartbeat->set_hub_connected(hub_connected);
   *heartbeat->mutable_interval() = ToDuration(gateway_->options().heartbeat_interval);
-  Reply(message);
+  return PackFrames({EncodeMessage(message)}).front();
 }
 
 template <class Stream>
 void WebSocketSession<Stream>::OnClosed() {
   if (closed_) return;
   closed_ = true;
-  heartbeat_timer_.cancel();
+  gateway_->ticker(shard_).Remove(this);
   GatewayMetrics& metrics = gateway_->metrics();
   // Ours when we closed first, else the dashboard's; 1006 when the
   // connection ended without a close frame.

@@ -6,13 +6,20 @@
 // A connection that keeps up costs a pointer per frame; one that falls
 // behind has its backlog compacted (conflated, old log lines dropped).
 // Stream is TcpStream or, behind --tls-cert, TlsStream.
+//
+// An idle connection costs as little as we can make it: no timer of its
+// own (its shard's ShardTicker visits it once a heartbeat interval, for the
+// heartbeat and the write timeout), and in plain text no WebSocket read
+// pending while nothing arrives (it waits for its socket to be readable,
+// which FrameBoundedSocket makes safe). A dead peer is found by TCP: data
+// unacknowledged for the idle timeout ends the connection (TCP_USER_TIMEOUT;
+// heartbeats keep data flowing).
 
 #include <cstdint>
 #include <memory>
 #include <string>
 
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -23,8 +30,10 @@
 #include "auth/access_control.h"
 #include "ws_gateway/client_request.h"
 #include "ws_gateway/directory_mirror.h"
+#include "ws_gateway/frame_bounded_socket.h"
 #include "ws_gateway/outbound_queue.h"
 #include "ws_gateway/project_fanout.h"
+#include "ws_gateway/shard_ticker.h"
 #include "ws_gateway/stream.h"
 #include "ws_gateway/subscriber.h"
 #include "ws_gateway/write_watchdog.h"
@@ -48,12 +57,32 @@ class DashboardConnection : public Subscriber, public ProjectListFollower {
   virtual void Close(boost::beast::websocket::close_code code, std::string reason) = 0;
 };
 
+// What an upgraded connection's WebSocket runs on. In plain text, the bare
+// socket read a frame at a time: basic_stream's timers guard an HTTP
+// request, while an open WebSocket's time is kept by its shard, and
+// dropping the layer takes its state (~340 bytes) and a step of every read
+// and write off each connection. Over TLS, the TLS stream as it is.
 template <class Stream>
-class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>>, public DashboardConnection {
+struct WebSocketLayerOf;
+template <>
+struct WebSocketLayerOf<TcpStream> {
+  using type = FrameBoundedSocket;
+};
+template <>
+struct WebSocketLayerOf<TlsStream> {
+  using type = TlsStream;
+};
+template <class Stream>
+using WebSocketLayer = typename WebSocketLayerOf<Stream>::type;
+
+template <class Stream>
+class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<Stream>>,
+                         public DashboardConnection,
+                         public TickTarget {
  public:
   // stream's executor is the io_context of the given shard; tls is what a
   // TlsStream was made with (null in plain text).
-  WebSocketSession(Stream&& stream, Gateway* gateway, uint64_t id, size_t shard,
+  WebSocketSession(WebSocketLayer<Stream>&& stream, Gateway* gateway, uint64_t id, size_t shard,
                    std::shared_ptr<boost::asio::ssl::context> tls);
   ~WebSocketSession() override;
 
@@ -65,10 +94,17 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   void Deliver(const std::vector<OutboundFramePtr>& frames) override;
   void OnProjectList(std::shared_ptr<const bridge::v1::ProjectList> list) override;
   void Close(boost::beast::websocket::close_code code, std::string reason) override;
+  // Once a heartbeat interval, from the shard's ticker.
+  void OnTick(TickRound& round) override;
 
  private:
+  static constexpr bool kPlainText = std::is_same_v<Stream, TcpStream>;
+
   void OnAccept(boost::beast::error_code ec, auth::Identity identity);
+  // The next read: of the message begun, or, between messages in plain
+  // text, a wait for the socket to be readable first.
   void DoRead();
+  void ReadMessage();
   void OnRead(boost::beast::error_code ec, std::size_t bytes);
   void HandleMessage(const std::string& text);
   void Subscribe(const ClientRequest& request);
@@ -89,19 +125,28 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   // A write of in_flight_ completed: messages, bytes and delivery lag.
   void CountWritten(size_t bytes);
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
-  void ArmHeartbeat();
-  void SendHeartbeat();
+  // Connections with the same subscriptions in one round share the frame.
+  void SendHeartbeat(TickRound& round);
+  OutboundFramePtr HeartbeatFrame(absl::Time now) const;
   // The connection is over: leave every fanout and the gateway.
   void OnClosed();
+  // The TCP socket under the WebSocket (and TLS).
+  Socket& LowestSocket() {
+    if constexpr (kPlainText) {
+      return ws_.next_layer().next_layer();
+    } else {
+      return boost::beast::get_lowest_layer(ws_).socket();
+    }
+  }
 
   const std::shared_ptr<boost::asio::ssl::context> tls_;
-  boost::beast::websocket::stream<Stream> ws_;
+  // No permessage-deflate: the frames are shared by every connection, as
+  // they are, and a compressor per connection would cost more than it saves.
+  boost::beast::websocket::stream<WebSocketLayer<Stream>, /*deflateSupported=*/false> ws_;
   boost::beast::flat_buffer buffer_;
-  boost::asio::steady_timer heartbeat_timer_;
   Gateway* const gateway_;
   const uint64_t id_;
   const size_t shard_;
-  std::string peer_;
 
   // Everything below is touched on the shard's thread only.
   //
@@ -112,6 +157,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   std::vector<boost::asio::const_buffer> buffers_;
   WriteWatchdog write_watchdog_;
   bool writing_ = false;
+  // Where a readability wait peeks at one byte (it is left in the socket).
+  uint8_t peeked_ = 0;
   // The close code we sent, when we closed first (for the metrics).
   uint16_t close_code_ = 0;
   bool closing_ = false;

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "nanokit/bridge/v1/websocket.pb.h"
 #include "tests/support/client_state.h"
 #include "tests/support/stack.h"
@@ -111,6 +112,31 @@ TEST_F(PipelineTest, EachClientGetsOnlyItsProjectsAndConverges) {
   ExpectConverged(**one, one_state, stack_, "beta");
   EXPECT_FALSE(one_state.has("alpha"));
   EXPECT_EQ(one_state.project("beta").Find("web")->status(), v1::HEALTHY);
+}
+
+// A dashboard that reconnects subscribes to all its projects at once: the
+// messages reach the gateway in one segment, and each gets its answer (the
+// gateway reads one frame at a time, and waits for more only when nothing
+// is left of what arrived).
+TEST_F(PipelineTest, MessagesArrivingTogetherAreEachAnswered) {
+  for (bool fragmented : {false, true}) {
+    auto client = stack_.ConnectClient();
+    ASSERT_TRUE(client.ok());
+    std::vector<std::string> subscribes;
+    for (const char* project : {"alpha", "beta", "gamma"}) {
+      subscribes.push_back(absl::StrCat(R"({"type":"subscribe","project":")", project, R"("})"));
+    }
+    ASSERT_TRUE((*client)->SendTextsTogether(subscribes, fragmented).ok());
+    std::set<std::string> snapshots;
+    for (int i = 0; i < 3; ++i) {
+      auto m = (*client)->ReadUntil([](const v1::ServerMessage& m) { return m.type() != "heartbeat"; },
+                                    absl::Seconds(5));
+      ASSERT_TRUE(m.ok()) << m.status() << " after " << snapshots.size() << " snapshots, fragmented " << fragmented;
+      EXPECT_EQ(m->type(), "snapshot");
+      snapshots.insert(m->snapshot().project());
+    }
+    EXPECT_EQ(snapshots, (std::set<std::string>{"alpha", "beta", "gamma"}));
+  }
 }
 
 TEST_F(PipelineTest, UnsubscribeStopsTheProjectsMessages) {

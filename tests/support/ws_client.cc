@@ -2,6 +2,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/ascii.h"
@@ -90,6 +91,49 @@ absl::Status WsClient::SendBinary(const std::string& bytes, absl::Duration timeo
 }
 
 absl::Status WsClient::Send(const v1::ClientMessage& message) { return SendText(ToJson(message)); }
+
+namespace {
+
+// One masked client frame (RFC 6455 section 5.2); payloads under 64 KiB.
+std::string MaskedFrame(bool fin, uint8_t opcode, std::string_view payload) {
+  std::string frame;
+  frame.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
+  if (payload.size() < 126) {
+    frame.push_back(static_cast<char>(0x80 | payload.size()));
+  } else {
+    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>(payload.size() >> 8));
+    frame.push_back(static_cast<char>(payload.size() & 0xff));
+  }
+  const char mask[4] = {0x0a, 0x1b, 0x2c, 0x3d};
+  frame.append(mask, sizeof(mask));
+  for (size_t i = 0; i < payload.size(); ++i) frame.push_back(static_cast<char>(payload[i] ^ mask[i % 4]));
+  return frame;
+}
+
+}  // namespace
+
+absl::Status WsClient::SendTextsTogether(const std::vector<std::string>& texts, bool fragmented) {
+  std::string bytes;
+  for (const std::string& text : texts) {
+    if (fragmented && text.size() > 1) {
+      const size_t half = text.size() / 2;
+      bytes += MaskedFrame(false, 0x1, std::string_view(text).substr(0, half));
+      bytes += MaskedFrame(true, 0x0, std::string_view(text).substr(half));
+    } else {
+      bytes += MaskedFrame(true, 0x1, text);
+    }
+  }
+  bool done = false;
+  beast::error_code ec;
+  net::async_write(ws_.next_layer(), net::buffer(bytes), [&](beast::error_code e, std::size_t) {
+    ec = e;
+    done = true;
+  });
+  if (!RunUntil(done, absl::Seconds(5))) return absl::DeadlineExceededError("write timed out");
+  if (ec) return absl::UnavailableError(absl::StrCat("write: ", ec.message()));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::string> WsClient::Read(absl::Duration timeout) {
   if (!read_pending_) {

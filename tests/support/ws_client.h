@@ -45,6 +45,10 @@ class WsClient {
   absl::Status SendText(const std::string& text, absl::Duration timeout = absl::Seconds(5));
   absl::Status SendBinary(const std::string& bytes, absl::Duration timeout = absl::Seconds(5));
   absl::Status Send(const bridge::v1::ClientMessage& message);
+  // Several text messages in one TCP write, as raw masked frames, so that
+  // they reach the server together; with fragmented, each message goes as
+  // two frames (a first fragment and its continuation).
+  absl::Status SendTextsTogether(const std::vector<std::string>& texts, bool fragmented = false);
 
   // The next frame's text. DeadlineExceeded on timeout; another error once
   // the connection is closed (see close_code()).
