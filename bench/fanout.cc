@@ -26,7 +26,7 @@ void Publish(EventSink* sink, const FanoutOptions& options, absl::Duration durat
     const absl::Duration elapsed = absl::Now() - start;
     if (elapsed >= duration) break;
     const uint64_t due = static_cast<uint64_t>(absl::ToDoubleSeconds(elapsed) * static_cast<double>(options.rate));
-    for (; sent < due; ++sent) sink->Publish(MakeEvent(sent, options.resources, log_every));
+    for (; sent < due; ++sent) sink->Publish(MakeEvent(sent, options.resources, log_every, options.target.projects));
     published->store(sent);
     absl::SleepFor(absl::Milliseconds(1));
   }
@@ -35,9 +35,9 @@ void Publish(EventSink* sink, const FanoutOptions& options, absl::Duration durat
 }  // namespace
 
 // The n-th event of a run: a status update, or (log_every-th) a log line.
-v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every) {
+v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every, uint64_t projects) {
   v1::Event event;
-  event.set_project("bench");
+  event.set_project(BenchProject(n, projects));
   const std::string resource = absl::StrCat("svc-", n % resources);
   if (log_every != 0 && n % log_every == 0) {
     auto* logs = event.mutable_log_stream();
@@ -94,8 +94,9 @@ int RunFanout(const FanoutOptions& options) {
   const double p50 = tally.latencies.PercentileMs(0.50), p99 = tally.latencies.PercentileMs(0.99),
                p999 = tally.latencies.PercentileMs(0.999);
   const std::string_view name = ServerKindName(options.server);
-  std::printf("fanout  server=%s clients=%llu rate=%llu/s resources=%llu seconds=%.1f\n", name.data(),
-              static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.rate),
+  std::printf("fanout  server=%s clients=%llu projects=%llu rate=%llu/s resources=%llu seconds=%.1f\n", name.data(),
+              static_cast<unsigned long long>(options.clients),
+              static_cast<unsigned long long>(options.target.projects), static_cast<unsigned long long>(options.rate),
               static_cast<unsigned long long>(options.resources), seconds);
   std::printf("  published events/s       %12.0f\n", static_cast<double>(published_during) / seconds);
   std::printf("  delivered events/s       %12.0f   (in %llu messages; the rest conflated or late)\n", delivered,
@@ -106,6 +107,10 @@ int RunFanout(const FanoutOptions& options) {
   }
   std::printf("  end-to-end p50/p99/p99.9 %9.2f / %.2f / %.2f ms (oldest event of each message)\n", p50, p99, p999);
   const std::string server_name = options.server == ServerKind::kNanokit ? "gateway" : std::string(name);
+  // What each delivery costs the server: the number that says whether
+  // fan-out scales (flat as clients grow).
+  const double ns_per_delivery = delivered > 0 ? server_cpu * 1e9 / delivered : 0;
+  std::printf("  %-24s %11.0f ns per delivered event\n", (server_name + " CPU").c_str(), ns_per_delivery);
   std::printf("  %-24s %11.0f%% of one core, peak RSS %.1f MiB\n", (server_name + " CPU").c_str(), server_cpu * 100,
               Mib(server_after.peak_rss_bytes));
   if (hub) {
@@ -121,10 +126,12 @@ int RunFanout(const FanoutOptions& options) {
                                                                                   : "the server (not its CPU)";
   std::printf("  bound by                 %s\n", bound);
   std::printf(
-      "RESULT mode=fanout server=%s clients=%llu rate=%llu delivered_per_s=%.0f p50_ms=%.3f p99_ms=%.3f "
-      "p999_ms=%.3f server_cpu=%.2f hub_cpu=%.2f bench_cpu=%.2f server_peak_rss_mib=%.1f lost=%llu\n",
-      name.data(), static_cast<unsigned long long>(options.clients), static_cast<unsigned long long>(options.rate),
-      delivered, p50, p99, p999, server_cpu, hub_cpu, own_cpu, Mib(server_after.peak_rss_bytes),
+      "RESULT mode=fanout server=%s clients=%llu projects=%llu rate=%llu delivered_per_s=%.0f p50_ms=%.3f "
+      "p99_ms=%.3f p999_ms=%.3f server_cpu=%.2f server_ns_per_delivery=%.0f hub_cpu=%.2f bench_cpu=%.2f "
+      "server_peak_rss_mib=%.1f lost=%llu\n",
+      name.data(), static_cast<unsigned long long>(options.clients),
+      static_cast<unsigned long long>(options.target.projects), static_cast<unsigned long long>(options.rate),
+      delivered, p50, p99, p999, server_cpu, ns_per_delivery, hub_cpu, own_cpu, Mib(server_after.peak_rss_bytes),
       static_cast<unsigned long long>(tally.closed));
   return tally.events > 0 ? 0 : 1;
 }

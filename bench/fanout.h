@@ -1,6 +1,6 @@
 #pragma once
-// `nanokit-bench fanout`: K WebSocket clients subscribed to one project on a
-// gateway (or, for comparison, on a peer: --server ws|nats), a core
+// `nanokit-bench fanout`: K WebSocket clients subscribed to one project (or
+// spread evenly over --projects P, the events too) on a gateway (or, for comparison, on a peer: --server ws|nats), a core
 // publishing status updates and log lines at a fixed rate across many
 // resources. Delivered events/s (each event reaching each client, alone or
 // inside a batch), end-to-end latency from the core's emittedAt to the
@@ -25,8 +25,9 @@ struct FanoutOptions {
 };
 
 // The n-th event of the load: a status update of resource n % resources,
-// or every log_every-th a log line; emittedAt is now.
-bridge::v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every);
+// or every log_every-th a log line, in project BenchProject(n, projects);
+// emittedAt is now.
+bridge::v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every, uint64_t projects = 1);
 
 // Prints a report ending in a `RESULT key=value…` line; the exit code.
 int RunFanout(const FanoutOptions& options);

@@ -97,7 +97,7 @@ int RunIngest(const IngestOptions& options) {
     store.nats = cluster->urls();
     store.hubs = options.nats_hubs;
   }
-  auto servers = Servers::Start(options.hub_binary, store);
+  auto servers = Servers::Start(options.hub_binary, store, "", {}, options.server_cpus);
   if (!servers.ok()) return ReportFailure(servers.status());
   const std::string token = (*servers)->token();
   const std::string store_name = options.nats_hubs > 0 ? absl::StrCat("nats-r3-hubs", options.nats_hubs)

@@ -11,6 +11,8 @@ namespace nanokit::bench {
 
 struct IngestOptions {
   std::string hub_binary;
+  // Where the hub runs (bench/pinning.h); empty: anywhere.
+  std::string server_cpus;
   int publishers = 4;
   uint64_t events = 1000000;  // in all
   uint64_t resources = 1000;

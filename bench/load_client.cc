@@ -1,7 +1,10 @@
 #include "bench/load_client.h"
 
 #include <algorithm>
+#include <netinet/in.h>
+
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <cstring>
 
@@ -16,9 +19,23 @@ namespace {
 constexpr size_t kReadSize = 16 * 1024;
 }  // namespace
 
-void LoadClient::Connect(const tcp::endpoint& endpoint, std::string host, std::string path, std::string extra_headers) {
+void LoadClient::Connect(const tcp::endpoint& endpoint, std::string host, std::string path, std::string extra_headers,
+                         const net::ip::address& local) {
   mask_state_ = static_cast<uint32_t>(id_ * 2654435761u + 1);
   in_.resize(kReadSize);
+  if (!local.is_unspecified()) {
+    // A port per (source, destination) pair rather than per source: more
+    // than the ~28,000 ephemeral ports to one server from one address.
+    boost::system::error_code ec;
+    socket_.open(endpoint.protocol(), ec);
+    using BindNoPort = net::detail::socket_option::boolean<IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT>;
+    if (!ec) socket_.set_option(BindNoPort(true), ec);
+    if (!ec) socket_.bind(tcp::endpoint(local, 0), ec);
+    if (ec) {
+      net::post(socket_.get_executor(), [self = shared_from_this()] { self->Fail(0); });
+      return;
+    }
+  }
   socket_.async_connect(endpoint, [self = shared_from_this(), host = std::move(host), path = std::move(path),
                                    headers = std::move(extra_headers)](boost::system::error_code ec) {
     if (ec) return self->Fail(0);

@@ -33,9 +33,10 @@ class LoadClient : public std::enable_shared_from_this<LoadClient> {
   uint64_t id() const { return id_; }
   bool open() const { return open_; }
 
-  // extra_headers: complete lines, each ending in \r\n.
+  // extra_headers: complete lines, each ending in \r\n. local: the address
+  // to connect from (unspecified: the system's choice).
   void Connect(const boost::asio::ip::tcp::endpoint& endpoint, std::string host, std::string path,
-               std::string extra_headers);
+               std::string extra_headers, const boost::asio::ip::address& local = {});
   // A masked text frame.
   void Send(std::string_view text);
   // Drops the connection without a closing handshake (as a crash would).

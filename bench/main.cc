@@ -17,6 +17,7 @@
 #include "bench/idle.h"
 #include "bench/ingest.h"
 #include "bench/jetstream_append.h"
+#include "bench/pinning.h"
 #include "bench/storm.h"
 #include "common/flags.h"
 #include "common/program_path.h"
@@ -46,6 +47,22 @@ std::string FindBinary(const std::string& name, const std::string& build_folder)
   return found.empty() ? name : found;
 }
 
+void AddCpuFlags(nanokit::FlagSet& flags, std::string* server_cpus, std::string* tool_cpus) {
+  flags.String("server-cpus", server_cpus,
+               "CPUs the servers run on (taskset list: 0, 0-1, 0,2); empty: any. With --tool-cpus, keeps the load "
+               "tool's work from queueing behind the servers'.");
+  flags.String("tool-cpus", tool_cpus, "CPUs this load tool runs on; empty: any.");
+}
+
+// Pins this process (before any thread starts); false with a message.
+bool PinTool(const std::string& cpus) {
+  if (auto status = nanokit::bench::PinThisProcess(cpus); !status.ok()) {
+    std::cerr << "nanokit-bench: --tool-cpus: " << status.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
 int RunIngestCommand(int argc, char** argv) {
   nanokit::bench::IngestOptions options;
   options.hub_binary = FindBinary("nanokit-hub", "hub");
@@ -62,7 +79,10 @@ int RunIngestCommand(int argc, char** argv) {
                "Hubs on one replicated JetStream stream of a 3-node nats-server cluster started for the run "
                "(0: one hub, --durable or in memory).");
   flags.String("hub-bin", &options.hub_binary, "The nanokit-hub to run.");
+  std::string tool_cpus;
+  AddCpuFlags(flags, &options.server_cpus, &tool_cpus);
   flags.ParseOrExit(argc, argv, 2);
+  if (!PinTool(tool_cpus)) return 2;
   if (nats_hubs > 8) {
     std::cerr << "nanokit-bench ingest: --nats-hubs: at most 8\n";
     return 2;
@@ -80,6 +100,8 @@ int RunIngestCommand(int argc, char** argv) {
 struct TargetFlags {
   std::string server = "nanokit";
   uint64_t gateway_threads = 2;
+  std::string tool_cpus;
+  std::string heartbeat_interval;
   nanokit::bench::TargetOptions target;
 
   explicit TargetFlags(nanokit::FlagSet& flags, bool peers = true) {
@@ -93,8 +115,10 @@ struct TargetFlags {
       flags.String("peers-dir", &target.peers_dir, "Where ws-broadcast.mjs is.");
     }
     flags.Uint64("gateway-threads", &gateway_threads, "The gateway's --threads.");
+    flags.String("heartbeat-interval", &heartbeat_interval, "The gateway's --heartbeat-interval; empty: its default.");
     flags.String("hub-bin", &target.hub_binary, "The nanokit-hub to run.");
     flags.String("gateway-bin", &target.gateway_binary, "The nanokit-gateway to run.");
+    AddCpuFlags(flags, &target.server_cpus, &tool_cpus);
   }
   // After parsing; false (with a message) if a value is wrong.
   bool Finish(nanokit::bench::ServerKind* kind) {
@@ -109,7 +133,10 @@ struct TargetFlags {
     }
     *kind = *parsed;
     target.gateway_flags = {"--threads", std::to_string(gateway_threads)};
-    return true;
+    if (!heartbeat_interval.empty()) {
+      target.gateway_flags.insert(target.gateway_flags.end(), {"--heartbeat-interval", heartbeat_interval});
+    }
+    return PinTool(tool_cpus);
   }
 };
 
@@ -122,10 +149,17 @@ int RunFanoutCommand(int argc, char** argv) {
   flags.Uint64("rate", &options.rate, "Events published per second.");
   flags.Uint64("resources", &options.resources, "Resources the events are spread over.");
   flags.Duration("duration", &duration, "How long to measure (after one second of warm-up).");
+  flags.Uint64("projects", &target.target.projects,
+               "Projects the events and the clients are spread over (client i subscribes to project i mod P); "
+               "ours only.");
   flags.ParseOrExit(argc, argv, 2);
   if (!target.Finish(&options.server)) return 2;
-  if (options.clients == 0 || options.rate == 0 || options.resources == 0) {
-    std::cerr << "nanokit-bench fanout: clients, rate and resources must be positive\n";
+  if (options.clients == 0 || options.rate == 0 || options.resources == 0 || target.target.projects == 0) {
+    std::cerr << "nanokit-bench fanout: clients, rate, resources and projects must be positive\n";
+    return 2;
+  }
+  if (target.target.projects > 1 && options.server != nanokit::bench::ServerKind::kNanokit) {
+    std::cerr << "nanokit-bench fanout: --projects is for our gateway only\n";
     return 2;
   }
   options.target = target.target;
@@ -137,11 +171,14 @@ int RunIdleCommand(int argc, char** argv) {
   nanokit::bench::IdleOptions options;
   nanokit::FlagSet flags("nanokit-bench idle", "[flags]");
   TargetFlags target(flags);
-  flags.Uint64("connections", &options.connections, "Idle subscribed connections.");
+  flags.Uint64("connections", &options.connections,
+               "Idle subscribed connections (at most what the open-file limit allows; the report says so).");
+  flags.Duration("settle", &options.settle, "After connecting, before measuring (at least a heartbeat interval).");
+  flags.Duration("measure", &options.measure, "How long the server's idle CPU is measured.");
   flags.ParseOrExit(argc, argv, 2);
   if (!target.Finish(&options.server)) return 2;
-  if (options.connections == 0) {
-    std::cerr << "nanokit-bench idle: connections must be positive\n";
+  if (options.connections == 0 || options.measure <= absl::ZeroDuration()) {
+    std::cerr << "nanokit-bench idle: connections and --measure must be positive\n";
     return 2;
   }
   options.target = target.target;

@@ -7,16 +7,17 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "bench/pinning.h"
 #include "common/token.h"
 
 namespace nanokit::bench {
 
 namespace {
 
-absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& binary,
+absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& cpus, const std::string& binary,
                                                           const std::vector<std::string>& args, const std::string& dir,
                                                           const std::string& name, std::string* address) {
-  auto process = ChildProcess::Start(binary, args, dir, absl::StrCat(dir, "/", name, ".log"));
+  auto process = StartOnCpus(cpus, binary, args, dir, absl::StrCat(dir, "/", name, ".log"));
   if (!process.ok())
     return absl::UnavailableError(absl::StrCat("cannot start ", binary, ": ", process.status().message()));
   // The first line saying where it listens (a wrapper such as a profiler may
@@ -36,8 +37,10 @@ absl::StatusOr<std::unique_ptr<ChildProcess>> StartServer(const std::string& bin
 
 absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_binary, const HubStore& store,
                                                         const std::string& gateway_binary,
-                                                        const std::vector<std::string>& gateway_flags) {
+                                                        const std::vector<std::string>& gateway_flags,
+                                                        const std::string& cpus) {
   std::unique_ptr<Servers> servers(new Servers());
+  servers->cpus_ = cpus;
   char dir_template[] = "/tmp/nanokit-bench-XXXXXX";
   if (mkdtemp(dir_template) == nullptr) return absl::UnavailableError("cannot create a temporary folder");
   servers->dir_ = dir_template;
@@ -57,7 +60,7 @@ absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_b
       hub_args.push_back("--in-memory");
     }
     std::string address;
-    auto hub = StartServer(hub_binary, hub_args, servers->dir_, h == 0 ? "hub" : absl::StrCat("hub", h), &address);
+    auto hub = StartServer(cpus, hub_binary, hub_args, servers->dir_, h == 0 ? "hub" : absl::StrCat("hub", h), &address);
     if (!hub.ok()) return hub.status();
     servers->hubs_.push_back(*std::move(hub));
     servers->hub_addresses_.push_back(address);
@@ -66,7 +69,7 @@ absl::StatusOr<std::unique_ptr<Servers>> Servers::Start(const std::string& hub_b
     std::vector<std::string> args = {"--listen",     "127.0.0.1:0", "--hub", servers->hub_address(),
                                      "--token-file", token_file};
     args.insert(args.end(), gateway_flags.begin(), gateway_flags.end());
-    auto gateway = StartServer(gateway_binary, args, servers->dir_, "gateway", &servers->gateway_address_);
+    auto gateway = StartServer(cpus, gateway_binary, args, servers->dir_, "gateway", &servers->gateway_address_);
     if (!gateway.ok()) return gateway.status();
     servers->gateway_ = *std::move(gateway);
     servers->gateway_binary_ = gateway_binary;
@@ -84,7 +87,7 @@ std::vector<pid_t> Servers::hub_pids() const {
 
 absl::Status Servers::StartGatewayOn(const std::string& gateway_binary, const std::string& target) {
   std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--hub", target, "--token-file", dir_ + "/token"};
-  auto gateway = StartServer(gateway_binary, args, dir_, "gateway", &gateway_address_);
+  auto gateway = StartServer(cpus_, gateway_binary, args, dir_, "gateway", &gateway_address_);
   if (!gateway.ok()) return gateway.status();
   gateway_ = *std::move(gateway);
   gateway_binary_ = gateway_binary;
@@ -109,7 +112,7 @@ void Servers::KillGateway() {
 
 absl::Status Servers::RestartGateway() {
   std::string address;
-  auto gateway = StartServer(gateway_binary_, gateway_args_, dir_, "gateway", &address);
+  auto gateway = StartServer(cpus_, gateway_binary_, gateway_args_, dir_, "gateway", &address);
   if (!gateway.ok()) return gateway.status();
   gateway_ = *std::move(gateway);
   return absl::OkStatus();

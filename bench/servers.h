@@ -20,9 +20,11 @@ struct HubStore {
 
 class Servers {
  public:
+  // cpus: where the servers run (bench/pinning.h); empty: anywhere.
   static absl::StatusOr<std::unique_ptr<Servers>> Start(const std::string& hub_binary, const HubStore& store,
                                                         const std::string& gateway_binary = "",
-                                                        const std::vector<std::string>& gateway_flags = {});
+                                                        const std::vector<std::string>& gateway_flags = {},
+                                                        const std::string& cpus = "");
   ~Servers();
 
   const std::string& token() const { return token_; }
@@ -44,6 +46,7 @@ class Servers {
  private:
   Servers() = default;
   std::string dir_;
+  std::string cpus_;
   std::string token_;
   std::vector<std::unique_ptr<ChildProcess>> hubs_;
   std::unique_ptr<ChildProcess> gateway_;

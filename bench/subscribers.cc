@@ -60,17 +60,19 @@ int64_t ParseTimestampNanos(const char* p, const char* end) {
   return ((days * 24 + h) * 60 + mi) * 60 * 1000000000 + s * 1000000000 + nanos;
 }
 
-void RaiseFileLimit() {
+uint64_t RaiseFileLimit() {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
+  return limit.rlim_cur;
 }
 
 Subscribers::Subscribers(const Target* target, net::io_context& ioc) : target_(target), ioc_(ioc) {
   callbacks_.on_open = [this](LoadClient& client) {
-    if (!target_->plan().hello.empty()) client.Send(target_->plan().hello);
+    if (const std::string hello = target_->Hello(client.id()); !hello.empty()) client.Send(hello);
     if (target_->kind() == ServerKind::kNodeWs) OnMessage(client, "");
   };
   callbacks_.on_message = [this](LoadClient& client, std::string_view message) { OnMessage(client, message); };
@@ -91,7 +93,13 @@ void Subscribers::StartClient(uint64_t id) {
   ++connecting_;
   clients_[id] = std::make_shared<LoadClient>(ioc_, &callbacks_, id);
   const ClientPlan& plan = target_->plan();
-  clients_[id]->Connect(plan.endpoint, plan.host, plan.path, plan.headers);
+  // On loopback, from 127.0.0.1 to 127.0.0.8 in turn: one source address
+  // has ~28,000 ephemeral ports, and the idle runs want more connections.
+  net::ip::address local;
+  if (plan.endpoint.address() == net::ip::make_address_v4("127.0.0.1")) {
+    local = net::ip::make_address_v4(static_cast<net::ip::address_v4::uint_type>(0x7f000001 + id % 8));
+  }
+  clients_[id]->Connect(plan.endpoint, plan.host, plan.path, plan.headers, local);
 }
 
 absl::Status Subscribers::ConnectAll(uint64_t n, absl::Duration timeout, uint64_t parallel) {

@@ -73,7 +73,7 @@ class Subscribers {
 int64_t ParseTimestampNanos(const char* p, const char* end);
 
 // Raises this process's open-file limit to its hard limit (10,000
-// connections need more than the usual 1,024).
-void RaiseFileLimit();
+// connections need more than the usual 1,024); returns the limit now.
+uint64_t RaiseFileLimit();
 
 }  // namespace nanokit::bench

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "bench/pinning.h"
 #include "common/address.h"
 #include "core_client/hub_publisher.h"
 #include "protocol/server_message.h"
@@ -164,14 +165,15 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Start(ServerKind kind, const Tar
   ClientPlan& plan = target->plan_;
   std::string ws_address;
   if (kind == ServerKind::kNanokit) {
-    auto servers = Servers::Start(options.hub_binary, HubStore{}, options.gateway_binary, options.gateway_flags);
+    auto servers = Servers::Start(options.hub_binary, HubStore{}, options.gateway_binary, options.gateway_flags,
+                                  options.server_cpus);
     if (!servers.ok()) return servers.status();
     target->servers_ = *std::move(servers);
     ws_address = target->servers_->gateway_address();
     plan.path = "/ws";
     plan.headers =
         absl::StrCat("Sec-WebSocket-Protocol: nanokit.v1, nanokit.bearer.", target->servers_->token(), "\r\n");
-    plan.hello = R"({"type":"subscribe","project":"bench"})";
+    target->projects_ = std::max<uint64_t>(1, options.projects);
   } else {
     char dir_template[] = "/tmp/nanokit-bench-peer-XXXXXX";
     if (mkdtemp(dir_template) == nullptr) return absl::UnavailableError("cannot create a temporary folder");
@@ -180,7 +182,7 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Start(ServerKind kind, const Tar
       const std::string node = OnPath("node");
       const std::string script = options.peers_dir + "/ws-broadcast.mjs";
       if (node.empty()) return absl::UnavailableError("node is not on PATH (scripts/install-deps --tests)");
-      auto process = ChildProcess::Start(node, {script}, options.peers_dir, target->dir_ + "/ws.log");
+      auto process = StartOnCpus(options.server_cpus, node, {script}, options.peers_dir, target->dir_ + "/ws.log");
       if (!process.ok()) return process.status();
       auto line = (*process)->ReadLine(absl::Seconds(20));
       if (!line.ok() || line->find("listening on ") == std::string::npos) {
@@ -197,7 +199,7 @@ absl::StatusOr<std::unique_ptr<Target>> Target::Start(ServerKind kind, const Tar
       const std::string conf = target->dir_ + "/nats.conf";
       std::ofstream(conf) << "listen: \"127.0.0.1:-1\"\nports_file_dir: \"" << target->dir_
                           << "\"\nwebsocket {\n  listen: \"127.0.0.1:-1\"\n  no_tls: true\n}\n";
-      auto process = ChildProcess::Start(nats, {"-c", conf}, target->dir_, target->dir_ + "/nats.log");
+      auto process = StartOnCpus(options.server_cpus, nats, {"-c", conf}, target->dir_, target->dir_ + "/nats.log");
       if (!process.ok()) return process.status();
       target->peer_ = *std::move(process);
       // nats-server writes its ports to nats-server_<pid>.ports once listening.
@@ -242,6 +244,13 @@ Target::~Target() {
   }
   std::error_code ec;
   if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
+}
+
+std::string BenchProject(uint64_t k, uint64_t n) { return n <= 1 ? "bench" : absl::StrCat("bench-", k % n); }
+
+std::string Target::Hello(uint64_t id) const {
+  if (kind_ != ServerKind::kNanokit) return plan_.hello;
+  return absl::StrCat(R"({"type":"subscribe","project":")", BenchProject(id, projects_), R"("})");
 }
 
 bool Target::IsSubscribedBy(std::string_view message) const {

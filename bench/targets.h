@@ -31,7 +31,16 @@ struct TargetOptions {
   std::vector<std::string> gateway_flags;
   // bench/peers/ (the Node.js server's script).
   std::string peers_dir;
+  // Ours only: the projects the load is spread over (BenchProject), each
+  // client subscribed to one of them.
+  uint64_t projects = 1;
+  // Where the servers run (bench/pinning.h); empty: anywhere.
+  std::string server_cpus;
 };
+
+// The k-th of n projects a run's events go to: "bench" alone, else
+// "bench-k".
+std::string BenchProject(uint64_t k, uint64_t n);
 
 // How a subscriber connects, and what it says once the WebSocket is open.
 struct ClientPlan {
@@ -39,7 +48,7 @@ struct ClientPlan {
   std::string host;
   std::string path;
   std::string headers;  // whole lines
-  std::string hello;    // sent on open; empty: nothing
+  std::string hello;    // sent on open; empty: nothing (see Target::Hello)
 };
 
 // Where the core's events go: through the hub (core_client), or straight to
@@ -59,6 +68,9 @@ class Target {
 
   ServerKind kind() const { return kind_; }
   const ClientPlan& plan() const { return plan_; }
+  // What client `id` sends once open: its subscribe (to its project of
+  // TargetOptions::projects), or the peer's hello.
+  std::string Hello(uint64_t id) const;
   // True once a subscriber's messages so far show it subscribed: our
   // snapshot, nats' PONG to the PING sent after SUB; for `ws`, being open.
   bool IsSubscribedBy(std::string_view message) const;
@@ -74,6 +86,7 @@ class Target {
   Target() = default;
   ServerKind kind_ = ServerKind::kNanokit;
   ClientPlan plan_;
+  uint64_t projects_ = 1;
   std::unique_ptr<Servers> servers_;    // kNanokit
   std::unique_ptr<ChildProcess> peer_;  // kNodeWs, kNats
   std::string dir_;

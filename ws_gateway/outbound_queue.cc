@@ -35,7 +35,7 @@ void OutboundQueue::Append(OutboundFramePtr frame) {
   frames_.push_back(std::move(frame));
 }
 
-bool OutboundQueue::Push(const std::vector<OutboundFramePtr>& frames) {
+bool OutboundQueue::Push(absl::Span<const OutboundFramePtr> frames) {
   for (const OutboundFramePtr& frame : frames) Append(frame);
   if (messages_ > compact_at_messages_ || log_bytes_ > limits_.max_log_bytes || bytes_ > limits_.max_bytes) {
     Compact();
@@ -78,8 +78,8 @@ void OutboundQueue::Compact() {
   compact_at_messages_ = std::max(kCompactAtLeast, 2 * messages_);
 }
 
-std::vector<OutboundFramePtr> OutboundQueue::TakeWrite() {
-  std::vector<OutboundFramePtr> batch;
+WriteBatch OutboundQueue::TakeWrite() {
+  WriteBatch batch;
   size_t message_count = 0;
   while (!frames_.empty() && (batch.empty() || message_count + frames_.front()->size() <= kMaxFrameMessages)) {
     const OutboundFramePtr& frame = frames_.front();
@@ -93,7 +93,7 @@ std::vector<OutboundFramePtr> OutboundQueue::TakeWrite() {
   return batch;
 }
 
-void OutboundQueue::TellDroppedLines(std::vector<OutboundFramePtr>& batch) {
+void OutboundQueue::TellDroppedLines(WriteBatch& batch) {
   for (OutboundFramePtr& frame : batch) {
     std::vector<EncodedMessagePtr> messages;  // a private copy, made only when it changes
     for (size_t i = 0; i < frame->messages.size() && !dropped_lines_.empty(); ++i) {

@@ -16,6 +16,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
 #include "protocol/dropped_lines.h"
 #include "ws_gateway/encoded_message.h"
 #include "ws_gateway/frame_queue.h"
@@ -28,18 +30,21 @@ struct OutboundLimits {
   size_t max_log_bytes = 1024 * 1024;
 };
 
+// The frames of one write: usually one, kept inline (no allocation).
+using WriteBatch = absl::InlinedVector<OutboundFramePtr, 1>;
+
 class OutboundQueue {
  public:
   explicit OutboundQueue(OutboundLimits limits);
 
   // Appends frames; false when the connection is now a slow consumer (the
   // caller closes it; what waits is kept until Clear).
-  [[nodiscard]] bool Push(const std::vector<OutboundFramePtr>& frames);
+  [[nodiscard]] bool Push(absl::Span<const OutboundFramePtr> frames);
 
   // The next write, oldest first: whole frames up to kMaxFrameMessages
   // messages (at least one frame), with the dropped lines counted in them. Empty when
   // nothing waits.
-  std::vector<OutboundFramePtr> TakeWrite();
+  WriteBatch TakeWrite();
 
   void Clear();
 
@@ -54,7 +59,7 @@ class OutboundQueue {
   // when past the log bound.
   void Compact();
   // Gives each log_stream in batch the lines dropped for its resource.
-  void TellDroppedLines(std::vector<OutboundFramePtr>& batch);
+  void TellDroppedLines(WriteBatch& batch);
 
   const OutboundLimits limits_;
   FrameQueue frames_;

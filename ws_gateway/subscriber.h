@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/types/span.h"
 #include "ws_gateway/encoded_message.h"
 
 namespace nanokit::gateway {
@@ -18,7 +19,7 @@ class Subscriber {
   virtual size_t shard() const = 0;
   // On the subscriber's shard thread only; a project's frames arrive in
   // order. Must not block.
-  virtual void Deliver(const std::vector<OutboundFramePtr>& frames) = 0;
+  virtual void Deliver(absl::Span<const OutboundFramePtr> frames) = 0;
 };
 
 }  // namespace nanokit::gateway

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -305,7 +306,7 @@ constexpr std::string_view kBatchSuffix = "]}";
 }  // namespace
 
 template <class Stream>
-void WebSocketSession<Stream>::Deliver(const std::vector<OutboundFramePtr>& frames) {
+void WebSocketSession<Stream>::Deliver(absl::Span<const OutboundFramePtr> frames) {
   if (closing_ || closed_) return;
   if (!queue_.Push(frames)) {
     log::Warn("conn=", id_, " is not reading: ", queue_.messages(), " messages (", queue_.bytes(),
@@ -323,26 +324,28 @@ void WebSocketSession<Stream>::Flush() {
   if (in_flight_.empty()) return;
   size_t messages = 0;
   for (const OutboundFramePtr& frame : in_flight_) messages += frame->size();
-  buffers_.clear();
-  if (messages == 1) {
-    const std::string_view body = in_flight_[0]->body();
-    buffers_.push_back(net::buffer(body.data(), body.size()));
-  } else {
-    // {"type":"batch","messages":[m1,m2,...]}: canonical JSON of the batch,
-    // gathered from the shared buffers without copying them.
-    buffers_.reserve(in_flight_.size() * 2 + 1);
-    buffers_.push_back(net::buffer(kBatchPrefix.data(), kBatchPrefix.size()));
-    for (size_t i = 0; i < in_flight_.size(); ++i) {
-      if (i > 0) buffers_.push_back(net::buffer(kComma.data(), kComma.size()));
-      const std::string_view body = in_flight_[i]->body();
-      buffers_.push_back(net::buffer(body.data(), body.size()));
-    }
-    buffers_.push_back(net::buffer(kBatchSuffix.data(), kBatchSuffix.size()));
-  }
   writing_ = true;
   write_watchdog_.WriteStarted(gateway_->options().clock->Now());
   ws_.text(true);
-  ws_.async_write(buffers_, [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); });
+  auto done = [self = this->shared_from_this()](beast::error_code ec, std::size_t n) { self->OnWrite(ec, n); };
+  if (messages == 1) {
+    const std::string_view body = in_flight_[0]->body();
+    ws_.async_write(net::buffer(body.data(), body.size()), std::move(done));
+    return;
+  }
+  // {"type":"batch","messages":[m1,m2,...]}: canonical JSON of the batch,
+  // gathered from the shared buffers without copying them.
+  buffers_.clear();
+  buffers_.reserve(in_flight_.size() * 2 + 1);
+  buffers_.push_back(net::buffer(kBatchPrefix.data(), kBatchPrefix.size()));
+  for (size_t i = 0; i < in_flight_.size(); ++i) {
+    if (i > 0) buffers_.push_back(net::buffer(kComma.data(), kComma.size()));
+    const std::string_view body = in_flight_[i]->body();
+    buffers_.push_back(net::buffer(body.data(), body.size()));
+  }
+  buffers_.push_back(net::buffer(kBatchSuffix.data(), kBatchSuffix.size()));
+  // A view: Beast keeps the sequence by value, and the vector lives on.
+  ws_.async_write(std::span<const net::const_buffer>(buffers_), std::move(done));
 }
 
 template <class Stream>
@@ -358,11 +361,6 @@ void WebSocketSession<Stream>::OnWrite(beast::error_code ec, std::size_t bytes) 
   CountWritten(bytes);
   in_flight_.clear();
   if (!closing_) Flush();
-  if (!writing_) {
-    // Caught up: an idle connection keeps no write's capacity.
-    in_flight_ = {};
-    buffers_ = {};
-  }
 }
 
 template <class Stream>
@@ -403,6 +401,9 @@ void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::strin
 template <class Stream>
 void WebSocketSession<Stream>::OnTick(TickRound& round) {
   if (closing_ || closed_) return;
+  // A batch's gather list is kept while writes come; not by a connection
+  // that has gone quiet.
+  if (!writing_) buffers_ = {};
   if (const auto overdue = write_watchdog_.Overdue(round.now(), gateway_->options().write_timeout)) {
     log::Warn("conn=", id_, " has not taken a write for ", absl::FormatDuration(*overdue), "; closing it");
     gateway_->metrics().slow_consumer_closes.Add();

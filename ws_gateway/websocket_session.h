@@ -91,7 +91,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
 
   uint64_t id() const override { return id_; }
   size_t shard() const override { return shard_; }
-  void Deliver(const std::vector<OutboundFramePtr>& frames) override;
+  void Deliver(absl::Span<const OutboundFramePtr> frames) override;
   void OnProjectList(std::shared_ptr<const bridge::v1::ProjectList> list) override;
   void Close(boost::beast::websocket::close_code code, std::string reason) override;
   // Once a heartbeat interval, from the shard's ticker.
@@ -153,7 +153,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   // What waits for the socket, in order; mostly frames shared with every
   // other connection.
   OutboundQueue queue_;
-  std::vector<OutboundFramePtr> in_flight_;
+  WriteBatch in_flight_;
   std::vector<boost::asio::const_buffer> buffers_;
   WriteWatchdog write_watchdog_;
   bool writing_ = false;

@@ -16,7 +16,7 @@ namespace v1 = nanokit::bridge::v1;
 using test_messages::Log;
 using test_messages::Status;
 
-std::vector<v1::ServerMessage> Messages(const std::vector<OutboundFramePtr>& batch) {
+std::vector<v1::ServerMessage> Messages(const WriteBatch& batch) {
   std::vector<v1::ServerMessage> out;
   for (const OutboundFramePtr& frame : batch) {
     for (const EncodedMessagePtr& message : frame->messages) {

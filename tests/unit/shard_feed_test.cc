@@ -23,7 +23,7 @@ class FakeSubscriber : public Subscriber {
       : id_(id), clock_(clock), takes_(takes) {}
   uint64_t id() const override { return id_; }
   size_t shard() const override { return 0; }
-  void Deliver(const std::vector<OutboundFramePtr>& frames) override {
+  void Deliver(absl::Span<const OutboundFramePtr> frames) override {
     std::vector<uint64_t> seqs;
     for (const OutboundFramePtr& frame : frames) {
       for (const EncodedMessagePtr& message : frame->messages) {
