@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "bench/process_stats.h"
 #include "bench/subscribers.h"
+#include "common/file_limit.h"
 #include "core_client/hub_publisher.h"
 #include "protocol/proto_time.h"
 
@@ -55,7 +56,7 @@ v1::Event MakeEvent(uint64_t n, uint64_t resources, uint64_t log_every, uint64_t
 }
 
 int RunFanout(const FanoutOptions& options) {
-  RaiseFileLimit();
+  RaiseOpenFileLimit();
   auto target = Target::Start(options.server, options.target);
   if (!target.ok()) return ReportFailure(target.status());
   boost::asio::io_context ioc(1);

@@ -5,13 +5,14 @@
 #include "absl/time/clock.h"
 #include "bench/process_stats.h"
 #include "bench/subscribers.h"
+#include "common/file_limit.h"
 
 namespace nanokit::bench {
 
 int RunIdle(const IdleOptions& options) {
   // Both this tool and the server hold a descriptor per connection (the
   // server inherits this process's limit).
-  const uint64_t limit = RaiseFileLimit();
+  const uint64_t limit = RaiseOpenFileLimit();
   constexpr uint64_t kSpareFiles = 128;
   uint64_t connections = options.connections;
   if (connections + kSpareFiles > limit) {

@@ -6,11 +6,12 @@
 #include "bench/fanout.h"
 #include "bench/process_stats.h"
 #include "bench/subscribers.h"
+#include "common/file_limit.h"
 
 namespace nanokit::bench {
 
 int RunStorm(const StormOptions& options) {
-  RaiseFileLimit();
+  RaiseOpenFileLimit();
   auto target = Target::Start(ServerKind::kNanokit, options.target);
   if (!target.ok()) return ReportFailure(target.status());
   {

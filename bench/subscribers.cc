@@ -1,7 +1,5 @@
 #include "bench/subscribers.h"
 
-#include <sys/resource.h>
-
 #include <boost/asio/steady_timer.hpp>
 #include <cstring>
 
@@ -58,16 +56,6 @@ int64_t ParseTimestampNanos(const char* p, const char* end) {
   }
   const int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   return ((days * 24 + h) * 60 + mi) * 60 * 1000000000 + s * 1000000000 + nanos;
-}
-
-uint64_t RaiseFileLimit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
-  if (limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-  return limit.rlim_cur;
 }
 
 Subscribers::Subscribers(const Target* target, net::io_context& ioc) : target_(target), ioc_(ioc) {

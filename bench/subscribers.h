@@ -72,8 +72,4 @@ class Subscribers {
 // "2026-11-26T03:00:54.120Z" -> Unix nanoseconds; -1 if not that shape.
 int64_t ParseTimestampNanos(const char* p, const char* end);
 
-// Raises this process's open-file limit to its hard limit (10,000
-// connections need more than the usual 1,024); returns the limit now.
-uint64_t RaiseFileLimit();
-
 }  // namespace nanokit::bench

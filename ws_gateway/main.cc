@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "common/address.h"
+#include "common/file_limit.h"
 #include "common/flags.h"
 #include "common/log.h"
 #include "common/signals.h"
@@ -142,6 +143,12 @@ int main(int argc, char** argv) {
     log::Warn("no dashboard found next to the executable; / serves none (use --static-dir)");
   }
 
+  // A descriptor per dashboard: up to the hard limit, not the shell's soft one.
+  const uint64_t open_files = RaiseOpenFileLimit();
+  if (open_files < 10000) {
+    log::Warn("the open-file limit is ", open_files, ": at most about that many dashboards (raise ulimit -Hn or "
+              "LimitNOFILE= for more)");
+  }
   BlockStopSignals();
   gateway::Gateway gateway(options);
   auto endpoint = gateway.Start();

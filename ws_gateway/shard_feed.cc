@@ -67,7 +67,15 @@ void ShardFeed::Deliver() {
     }
   }
   deliver_run();
-  not_before_ = Pacer::NotBefore(start, clock_.Now());
+  // Paced only when busy: if nothing arrived while this round was written,
+  // the next arrival leaves at once, however long the round took.
+  bool arrived;
+  {
+    absl::MutexLock lock(&mu_);
+    arrived = !items_.empty();
+  }
+  const absl::Time end = clock_.Now();
+  not_before_ = arrived ? Pacer::NotBefore(start, end) : end;
 }
 
 void ShardFeed::Join(FeedJoin join) {

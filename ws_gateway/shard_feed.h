@@ -6,10 +6,11 @@
 // fanout pushes from any thread (under its own lock, which orders the
 // items); one drain per shard runs on the shard's thread while items wait.
 //
-// Pacing: a delivery that took long means the shard is loaded; the next one
-// then waits twice as long (at most 20 ms), so that each connection's write
-// carries more events. Below 1 ms every batch leaves at once. Time is read
-// from the injected Clock.
+// Pacing: a delivery that took long while more arrived means the shard is
+// loaded; the next one then waits twice as long (at most 20 ms), so that
+// each connection's write carries more events. Below 1 ms, or when nothing
+// arrived meanwhile, every batch leaves at once. Time is read from the
+// injected Clock.
 
 #include <cstddef>
 #include <cstdint>

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <google/protobuf/util/json_util.h>
 
 #include "tests/unit/gateway_messages.h"
@@ -34,7 +36,10 @@ class FakeSubscriber : public Subscriber {
     }
     deliveries.push_back(seqs);
     if (clock_ != nullptr) clock_->Advance(takes_);
+    if (during) std::exchange(during, nullptr)();
   }
+  // Runs once, inside the next delivery (as if it arrived meanwhile).
+  std::function<void()> during;
   std::vector<uint64_t> AllSeqs() const {
     std::vector<uint64_t> all;
     for (const auto& d : deliveries) all.insert(all.end(), d.begin(), d.end());
@@ -107,19 +112,34 @@ TEST_F(ShardFeedTest, ALeaverGetsNothingMoreAndRejoiningReplacesTheMember) {
   EXPECT_EQ(b->AllSeqs().back(), 3u);
 }
 
-// A delivery that takes 5 ms (on the manual clock) makes the next one wait:
-// what arrives meanwhile is held back, to leave together.
+// A delivery that takes 5 ms (on the manual clock) while more arrives makes
+// the next one wait: what arrives meanwhile is held back, to leave together.
 TEST_F(ShardFeedTest, ALoadedShardHoldsTheNextDeliveryBack) {
   auto slow = std::make_shared<FakeSubscriber>(1, &clock_, absl::Milliseconds(5));
+  slow->during = [&] { feed_->Push(FeedChunk{FrameOf({Status("a", 2)})}); };
   feed_->Push(FeedJoin{slow, FrameOf({Status("snapshot", 1)})});
   RunShard();
   ASSERT_EQ(slow->deliveries.size(), 1u);
-  feed_->Push(FeedChunk{FrameOf({Status("a", 2)})});
-  RunShard();
-  EXPECT_EQ(slow->deliveries.size(), 1u) << "delivered at once although the shard is loaded";
+  EXPECT_EQ(slow->AllSeqs(), (std::vector<uint64_t>{1})) << "delivered at once although the shard is loaded";
   feed_->Push(FeedChunk{FrameOf({Status("b", 3)})});
   RunShard();
   EXPECT_EQ(slow->deliveries.size(), 1u);
+  clock_.Advance(absl::Milliseconds(10));
+  shard_.restart();
+  shard_.run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(slow->deliveries.size(), 2u);
+  EXPECT_EQ(slow->deliveries.back(), (std::vector<uint64_t>{2, 3})) << "held back together, then sent together";
+}
+
+// A slow delivery with nothing arriving meanwhile: the shard has time to
+// spare, and the next arrival leaves at once.
+TEST_F(ShardFeedTest, ASlowDeliveryAloneHoldsNothingBack) {
+  auto slow = std::make_shared<FakeSubscriber>(1, &clock_, absl::Milliseconds(5));
+  feed_->Push(FeedJoin{slow, FrameOf({Status("snapshot", 1)})});
+  RunShard();
+  feed_->Push(FeedChunk{FrameOf({Status("a", 2)})});
+  RunShard();
+  EXPECT_EQ(slow->deliveries.size(), 2u);
 }
 
 TEST(PacerTest, WaitsTwiceTheLastDeliveryAtMostTwentyMilliseconds) {
