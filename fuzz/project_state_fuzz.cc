@@ -75,10 +75,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     one_by_one.Apply(event);
     applied.push_back(event);
   }
-  std::vector<v1::Event> staged = events;
+  google::protobuf::RepeatedPtrField<v1::Event> staged(events.begin(), events.end());
   ProjectState("p", "e", log_lines).Stage(staged);
-  FUZZ_CHECK(staged.size() == applied.size());
-  for (size_t i = 0; i < staged.size(); ++i) FUZZ_CHECK(staged[i].SerializeAsString() == applied[i].SerializeAsString());
+  FUZZ_CHECK(static_cast<size_t>(staged.size()) == applied.size());
+  for (size_t i = 0; i < applied.size(); ++i) {
+    FUZZ_CHECK(staged[static_cast<int>(i)].SerializeAsString() == applied[i].SerializeAsString());
+  }
 
   ProjectState prefix("p", "e", log_lines);
   const size_t split = std::min(cut, applied.size());

@@ -295,19 +295,40 @@ void Hub::StageGroup(std::vector<WaitingPublish>& group, bool copy_events, Group
       work->outcomes.push_back(refused);
       continue;
     }
-    for (v1::Event& event : *waiting.request.mutable_events()) {
+    // The events themselves are taken from the request (it owns each by
+    // pointer), unless the group may have to be staged again.
+    EventList& events = *waiting.request.mutable_events();
+    std::vector<v1::Event*> owned;
+    if (!copy_events) {
+      owned.resize(static_cast<size_t>(events.size()));
+      events.ExtractSubrange(0, events.size(), owned.data());
+    }
+    // A request's events are nearly always of one project: look it up once
+    // per run of them, not per event.
+    GroupWork::ProjectWork* project_work = nullptr;
+    const std::string* project_name = nullptr;
+    for (size_t i = 0; i < (copy_events ? static_cast<size_t>(events.size()) : owned.size()); ++i) {
+      const v1::Event& event = copy_events ? events.Get(static_cast<int>(i)) : *owned[i];
       if (event.source_seq() <= source_accepted) {  // already accepted: a retry
         ++work->duplicates;
+        if (!copy_events) delete owned[i];
         continue;
       }
       source_accepted = event.source_seq();
-      v1::Event& taken = work->projects[event.project()].events.emplace_back();
-      if (copy_events) {
-        taken = event;
-      } else {
-        taken.Swap(&event);
+      if (project_name == nullptr || event.project() != *project_name) {
+        auto it = work->projects.try_emplace(event.project()).first;  // there: made above
+        project_name = &it->first;
+        project_work = &it->second;
       }
-      taken.set_source(waiting.source);
+      v1::Event* taken;
+      if (copy_events) {
+        taken = project_work->events.Add();
+        *taken = event;
+      } else {
+        taken = owned[i];
+        project_work->events.AddAllocated(taken);
+      }
+      taken->set_source(waiting.source);
     }
     work->outcomes.push_back(source_accepted);
   }
@@ -549,8 +570,8 @@ std::vector<std::string> Hub::ApplySharedCommits(std::vector<SharedCommit> commi
       if (project.ok()) (*project)->AdoptSnapshot(*commit.snapshot);
     }
     // Each project's events keep their order; another hub checked them.
-    std::map<std::string, std::vector<v1::Event>> by_project;
-    for (v1::Event& event : commit.events) by_project[event.project()].push_back(std::move(event));
+    std::map<std::string, EventList> by_project;
+    for (v1::Event& event : commit.events) by_project[event.project()].Add(std::move(event));
     for (auto& [name, events] : by_project) {
       auto project = GetOrCreateProject(name, /*bounded=*/false);
       if (!project.ok()) {

@@ -114,7 +114,7 @@ class Hub {
     // Each project's new events, in arrival order; projects in name order.
     struct ProjectWork {
       std::shared_ptr<Project> project;
-      std::vector<bridge::v1::Event> events;
+      EventList events;
     };
     std::map<std::string, ProjectWork> projects;
     // Each source as this group leaves it.

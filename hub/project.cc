@@ -44,19 +44,18 @@ void Project::RememberLocked(std::shared_ptr<const v1::Event> event) {
   history_.Append(seq, bytes, std::move(event));
 }
 
-void Project::Stage(std::vector<v1::Event>& events) const {
+void Project::Stage(EventList& events) const {
   absl::MutexLock lock(&mu_);
   state_.Stage(events);
 }
 
-std::optional<Project::SnapshotDue> Project::Apply(std::vector<v1::Event> events) {
+std::optional<Project::SnapshotDue> Project::Apply(EventList events) {
   if (events.empty()) return std::nullopt;
-  // The events as watchers get them; the history points into it (sharing
-  // it), so it keeps them without a copy.
+  // The events as watchers get them (taken whole, not copied); the history
+  // points into it (sharing it), so it keeps them without a copy either.
   auto batch = std::make_shared<v1::WatchResponse>();
   v1::EventBatch* out = batch->mutable_events();
-  out->mutable_events()->Reserve(static_cast<int>(events.size()));
-  for (v1::Event& event : events) out->add_events()->Swap(&event);
+  out->mutable_events()->Swap(&events);
 
   absl::MutexLock lock(&mu_);
   const uint64_t before = state_.seq();
@@ -82,16 +81,19 @@ uint64_t Project::seq() const {
   return state_.seq();
 }
 
-void Project::ApplyShared(std::vector<v1::Event> events) {
+void Project::ApplyShared(EventList events) {
   const uint64_t applied = seq();  // only the committer applies: it stays
-  events.erase(std::remove_if(events.begin(), events.end(),
-                              [applied](const v1::Event& event) { return event.seq() <= applied; }),
-               events.end());
+  int kept = 0;
+  for (int i = 0; i < events.size(); ++i) {
+    if (events.Get(i).seq() <= applied) continue;
+    if (kept != i) events.SwapElements(kept, i);
+    ++kept;
+  }
+  events.DeleteSubrange(kept, events.size() - kept);
   if (events.empty()) return;
   auto batch = std::make_shared<v1::WatchResponse>();
   v1::EventBatch* out = batch->mutable_events();
-  out->mutable_events()->Reserve(static_cast<int>(events.size()));
-  for (v1::Event& event : events) out->add_events()->Swap(&event);
+  out->mutable_events()->Swap(&events);
   absl::MutexLock lock(&mu_);
   for (const v1::Event& event : out->events()) {
     state_.Apply(event);
@@ -128,7 +130,7 @@ void Project::ResyncAllLocked() {
   for (WatchSink* sink : watchers_) sink->Resync(response);
 }
 
-void Project::AppendAndPublish(std::vector<v1::Event> events) {
+void Project::AppendAndPublish(EventList events) {
   Stage(events);
   Apply(std::move(events));
 }

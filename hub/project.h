@@ -20,6 +20,11 @@
 
 namespace nanokit::hub {
 
+// Events on their way through the hub: each its own heap object, so that a
+// batch takes them from a request, and the history from the batch, by
+// pointer rather than by copy.
+using EventList = google::protobuf::RepeatedPtrField<bridge::v1::Event>;
+
 struct ProjectOptions {
   // Events kept for resume; a watcher further behind gets a snapshot.
   size_t history_events = 100000;
@@ -51,20 +56,20 @@ class Project {
   // watcher as one batch. Only the hub's committer stages and applies, one
   // group of publishes at a time, so nothing comes between the two steps;
   // watchers and snapshots meanwhile see the committed state.
-  void Stage(std::vector<bridge::v1::Event>& events) const;
+  void Stage(EventList& events) const;
   // Set when the state crossed a multiple of snapshot_every: the state to
   // write in full, and the seq at or below which the store may forget events.
   struct SnapshotDue {
     bridge::v1::ProjectSnapshot snapshot;
     uint64_t forget_upto = 0;
   };
-  std::optional<SnapshotDue> Apply(std::vector<bridge::v1::Event> events);
+  std::optional<SnapshotDue> Apply(EventList events);
 
   // Events committed to a store shared with other hubs, as it ordered them:
   // those at or below the project's seq are dropped (already applied, e.g.
   // by recovery), the rest applied as Apply does. Snapshots are not due:
   // the shared store decides when to write one.
-  void ApplyShared(std::vector<bridge::v1::Event> events);
+  void ApplyShared(EventList events);
   // A full state from a shared store: taken when it is ahead of the
   // project (watchers then get it as a snapshot), ignored otherwise.
   void AdoptSnapshot(const bridge::v1::ProjectSnapshot& snapshot);
@@ -73,7 +78,7 @@ class Project {
   void Reset(const std::string& epoch);
 
   // Stage and Apply in one step, for a caller without a store.
-  void AppendAndPublish(std::vector<bridge::v1::Event> events);
+  void AppendAndPublish(EventList events);
 
   // Registers a watcher and delivers its first response: the events after
   // (epoch, after_seq) when the history still holds all of them, otherwise

@@ -24,7 +24,7 @@ ProjectState ProjectState::FromSnapshot(const v1::ProjectSnapshot& snapshot, siz
   return state;
 }
 
-ProjectState::Fields ProjectState::FieldsOf(const std::string& resource_id) const {
+ProjectState::Fields ProjectState::FieldsOf(absl::string_view resource_id) const {
   auto it = resources_.find(resource_id);
   if (it == resources_.end()) return {};
   const v1::ResourceState& state = it->second.state;
@@ -53,16 +53,18 @@ bool ProjectState::Changes(const v1::Event& event) const {
   return false;
 }
 
-void ProjectState::Stage(std::vector<v1::Event>& events) const {
-  // The resources the earlier events of the list change, as they leave them.
-  absl::flat_hash_map<std::string, Fields> changed;
-  auto fields = [&](const std::string& id) {
+void ProjectState::Stage(google::protobuf::RepeatedPtrField<v1::Event>& events) const {
+  // The resources the earlier events of the list change, as they leave them
+  // (views into the events, which stay where they are).
+  absl::flat_hash_map<absl::string_view, Fields> changed;
+  auto fields = [&](absl::string_view id) {
     auto it = changed.find(id);
     return it != changed.end() ? it->second : FieldsOf(id);
   };
   uint64_t seq = seq_;
-  size_t kept = 0;
-  for (v1::Event& event : events) {
+  int kept = 0;
+  for (int i = 0; i < events.size(); ++i) {
+    v1::Event& event = *events.Mutable(i);
     bool changes = false;
     switch (event.payload_case()) {
       case v1::Event::kStatusUpdate: {
@@ -95,10 +97,11 @@ void ProjectState::Stage(std::vector<v1::Event>& events) const {
     }
     if (!changes) continue;
     event.set_seq(++seq);
-    if (&events[kept] != &event) events[kept] = std::move(event);
+    // Elements are pointers: the events themselves stay where they are.
+    if (kept != i) events.SwapElements(kept, i);
     ++kept;
   }
-  events.resize(kept);
+  events.DeleteSubrange(kept, events.size() - kept);
 }
 
 void ProjectState::Apply(const v1::Event& event) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/strings/string_view.h"
 #include "nanokit/bridge/v1/events.pb.h"
 #include "nanokit/bridge/v1/watch.pb.h"
 
@@ -36,7 +37,7 @@ class ProjectState {
   // earlier events of the list leave it) and gives the rest seqs from
   // seq() + 1 on. The hub stages a batch, commits it, then applies it, so
   // nothing is seen before it is committed.
-  void Stage(std::vector<bridge::v1::Event>& events) const;
+  void Stage(google::protobuf::RepeatedPtrField<bridge::v1::Event>& events) const;
 
   // Folds in an event whose seq the hub has assigned; seq() becomes its seq.
   void Apply(const bridge::v1::Event& event);
@@ -56,13 +57,15 @@ class ProjectState {
 
  private:
   // What decides whether a status update changes a resource.
+  // Views into the state or into the events being staged: Stage runs on
+  // the ingest path, once per event, and copies nothing.
   struct Fields {
     bool exists = false;
     bridge::v1::Status status = bridge::v1::UNKNOWN;
-    std::string message;
-    std::string kind;
+    absl::string_view message;
+    absl::string_view kind;
   };
-  Fields FieldsOf(const std::string& resource_id) const;
+  Fields FieldsOf(absl::string_view resource_id) const;
   static bool StatusChanges(const Fields& current, const bridge::v1::StatusUpdate& update);
 
   struct Resource {
