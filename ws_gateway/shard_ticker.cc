@@ -42,7 +42,14 @@ void ShardTicker::Stop() {
 
 void ShardTicker::Add(TickTarget* target) {
   if (target->tick_slot_ != TickTarget::kNotAdded) return;
-  const size_t slot = next_slot_++ % slots_.size();
+  // One of the last quarter of the slots visited (in turn): the first visit
+  // is three quarters to a whole period away, as a timer of the target's
+  // own would be about — a new dashboard's first heartbeat does not come
+  // before its subscribe's reply —, and targets added together (a
+  // reconnect storm) are spread over a quarter of the period, those added
+  // over time over all of it.
+  const size_t back = next_spread_++ % std::max<size_t>(1, slots_.size() / 4);
+  const size_t slot = (visiting_ + 2 * slots_.size() - 1 - back) % slots_.size();
   target->tick_slot_ = static_cast<uint32_t>(slot);
   target->tick_index_ = static_cast<uint32_t>(slots_[slot].size());
   slots_[slot].push_back(target);

@@ -4,8 +4,8 @@
 // for each; instead, each shard has one timer, which ticks kSlots times a
 // period and each time visits one slot's share of the connections: every
 // connection is visited once a period (its heartbeat, its write timeout),
-// and the work is spread evenly over the period rather than done in one
-// burst. Frames that every connection of a round would build alike (the
+// the first time most of a period after it opened, so connections that
+// open over time share the work out over the period. Frames that every connection of a round would build alike (the
 // heartbeat of a project, say) are built once per round (TickRound).
 // Time comes from the injected Clock. On the shard's thread only, but
 // Start and Stop.
@@ -67,9 +67,10 @@ class ShardTicker : public std::enable_shared_from_this<ShardTicker> {
   void Start();
   void Stop();
 
-  // On the shard's thread. A target is visited once a period from the next
-  // tick of its slot on, until removed; it must be removed before it is
-  // destroyed. Removing one during a tick is fine.
+  // On the shard's thread. A target is visited once a period, the first
+  // time three quarters to a whole period after it is added, until
+  // removed; it must be removed before it is destroyed. Adding or removing
+  // one during a tick is fine.
   void Add(TickTarget* target);
   void Remove(TickTarget* target);
 
@@ -87,8 +88,8 @@ class ShardTicker : public std::enable_shared_from_this<ShardTicker> {
   // Removed targets leave a null, dropped when their slot is next visited,
   // so that a tick's loop never sees its slot move under it.
   std::vector<std::vector<TickTarget*>> slots_;
-  size_t next_slot_ = 0;     // where the next target goes
-  size_t visiting_ = 0;      // the slot the next tick visits
+  size_t visiting_ = 0;     // the slot the next tick visits
+  size_t next_spread_ = 0;  // where among the last slots the next target goes
   size_t size_ = 0;
   bool stopped_ = false;
 };

@@ -61,7 +61,9 @@ def main():
     work = tempfile.mkdtemp(prefix="nanokit-dead-peer-")
     tag = secrets.token_hex(3)
     netns, host_link, peer_link = f"nanokit-{tag}", f"nk{tag}h", f"nk{tag}p"
-    net = f"10.{100 + int(tag[:2], 16) % 100}.{int(tag[2:4], 16)}"
+    # 198.18.0.0/15 is set aside for tests of network devices (RFC 2544):
+    # no real network of the machine's is there.
+    net = f"198.{18 + int(tag[:2], 16) % 2}.{int(tag[2:4], 16)}"
     processes = []
     try:
         ip("netns", "add", netns)

@@ -118,6 +118,19 @@ class FrameBoundedSocketTest : public ::testing::Test {
     return beast::buffers_to_string(buffer.data());
   }
 
+  // How a read of the next message ends (it must end).
+  beast::error_code ReadOutcome() {
+    beast::flat_buffer buffer;
+    beast::error_code result;
+    bool done = false;
+    server_->async_read(buffer, [&](beast::error_code ec, size_t) {
+      result = ec;
+      done = true;
+    });
+    RunUntil([&] { return done; });
+    return result;
+  }
+
   // Bytes waiting in the server's socket, not yet read by anyone.
   int Unread() {
     int bytes = 0;
@@ -175,29 +188,13 @@ TEST_F(FrameBoundedSocketTest, AClientPingIsAnsweredBetweenMessages) {
 
 TEST_F(FrameBoundedSocketTest, TheEndOfTheStreamEndsTheRead) {
   client_.shutdown(tcp::socket::shutdown_send);
-  beast::flat_buffer buffer;
-  beast::error_code result;
-  bool done = false;
-  server_->async_read(buffer, [&](beast::error_code ec, size_t) {
-    result = ec;
-    done = true;
-  });
-  RunUntil([&] { return done; });
-  EXPECT_EQ(result, net::error::eof);
+  EXPECT_EQ(ReadOutcome(), net::error::eof);
 }
 
 TEST_F(FrameBoundedSocketTest, AnOversizedFrameIsRefusedByBeast) {
   server_->read_message_max(1024);
   net::write(client_, net::buffer(ClientFrame(0x1, std::string(5000, 'x'))));
-  beast::flat_buffer buffer;
-  beast::error_code result;
-  bool done = false;
-  server_->async_read(buffer, [&](beast::error_code ec, size_t) {
-    result = ec;
-    done = true;
-  });
-  RunUntil([&] { return done; });
-  EXPECT_EQ(result, websocket::error::message_too_big);
+  EXPECT_EQ(ReadOutcome(), websocket::error::message_too_big);
 }
 
 }  // namespace
