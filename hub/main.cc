@@ -36,6 +36,11 @@ namespace {
 
 int main(int argc, char** argv) {
   using namespace nanokit;
+  // Before any thread starts (gRPC's start with the first credentials),
+  // so that every thread inherits the block and SIGINT/SIGTERM reach only
+  // WaitForStopSignal: a signal delivered to a thread that had not blocked
+  // it killed the process instead (exit 130).
+  BlockStopSignals();
   std::string listen = kDefaultHubAddress;
   std::string token_file = kDefaultTokenFile;
   std::string credentials_file = auth::kDefaultCredentialsFile;
@@ -96,7 +101,6 @@ int main(int argc, char** argv) {
     admin_token = LoadTokenFile(token_file);
     if (!admin_token.ok()) Fail("--token-file: " + std::string(admin_token.status().message()));
   }
-  BlockStopSignals();
 
   std::unique_ptr<hub::Store> store;
   std::string store_description = in_memory ? "in memory" : "data in " + data_dir;

@@ -27,6 +27,11 @@ namespace {
 
 int main(int argc, char** argv) {
   using namespace nanokit;
+  // Before any thread starts (gRPC's start with the first credentials),
+  // so that every thread inherits the block and SIGINT/SIGTERM reach only
+  // WaitForStopSignal: a signal delivered to a thread that had not blocked
+  // it killed the process instead (exit 130).
+  BlockStopSignals();
   std::string token_file = kDefaultTokenFile;
   std::string credentials_file = auth::kDefaultCredentialsFile;
   bool insecure_no_auth = false;
@@ -149,7 +154,6 @@ int main(int argc, char** argv) {
     log::Warn("the open-file limit is ", open_files, ": at most about that many dashboards (raise ulimit -Hn or "
               "LimitNOFILE= for more)");
   }
-  BlockStopSignals();
   gateway::Gateway gateway(options);
   auto endpoint = gateway.Start();
   if (!endpoint.ok()) Fail(std::string(endpoint.status().message()));

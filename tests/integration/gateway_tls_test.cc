@@ -85,6 +85,9 @@ class TlsClient {
     if (!ec) ws->write(net::buffer(absl::StrCat("{\"type\":\"subscribe\",\"project\":\"", project, "\"}")), ec);
     if (ec) return absl::UnavailableError(absl::StrCat("WSS: ", ec.message()));
     auto first = Read(*ws);
+    // A heartbeat may come first: the reply waits for the hub's state of
+    // the project, the connection's heartbeats do not.
+    while (first.ok() && first->type() == "heartbeat") first = Read(*ws);
     if (!first.ok()) return first.status();
     if (first->type() != "snapshot") return absl::InternalError("first message: " + first->type());
     return ws;
