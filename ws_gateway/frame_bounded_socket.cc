@@ -28,12 +28,26 @@ uint64_t WebSocketFrameSize(const uint8_t* bytes, size_t available) {
 
 uint64_t FrameBoundedSocket::ReadLimit() {
   if (frame_left_ > 0) return frame_left_;
-  uint8_t header[14];
-  const ssize_t peeked = ::recv(socket_.native_handle(), header, sizeof(header), MSG_PEEK | MSG_DONTWAIT);
+  // The header's bytes not read yet, after those that were.
+  const ssize_t peeked = ::recv(socket_.native_handle(), header_ + header_read_, kMaxHeader - header_read_,
+                                MSG_PEEK | MSG_DONTWAIT);
   if (peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
   if (peeked <= 0) return kUnbounded;
-  frame_left_ = WebSocketFrameSize(header, static_cast<size_t>(peeked));
+  header_seen_ = static_cast<uint8_t>(header_read_ + peeked);
+  const uint64_t size = WebSocketFrameSize(header_, header_seen_);
+  if (size == 0) return static_cast<uint64_t>(peeked);  // the header so far; the rest is waited for
+  frame_left_ = size - header_read_;
+  header_read_ = 0;
   return frame_left_;
+}
+
+void FrameBoundedSocket::Took(uint64_t bytes) {
+  if (frame_left_ > 0) {
+    frame_left_ -= std::min<uint64_t>(frame_left_, bytes);
+    return;
+  }
+  // Part of a header: what was peeked of it, so within header_seen_.
+  header_read_ = static_cast<uint8_t>(std::min<uint64_t>(header_read_ + bytes, header_seen_));
 }
 
 void teardown(boost::beast::role_type role, FrameBoundedSocket& socket, boost::system::error_code& ec) {

@@ -7,7 +7,10 @@
 // with no WebSocket read pending (a pending read holds Beast's chain of
 // operations: hundreds of bytes on each of tens of thousands of
 // connections). Frames are not decoded here — Beast still reads and checks
-// every one; this only finds where each ends. Writes go to the socket as
+// every one; this only finds where each ends. A header that has only begun
+// to arrive is read as far as it goes (and kept here, 14 bytes at most), so
+// that the wait is for bytes not yet read: waiting with unread bytes in the
+// socket would wake at once, again and again. Writes go to the socket as
 // they are. It counts frames from its first byte on: the HTTP upgrade must
 // have been read before (as HttpSession does), not through it.
 
@@ -53,12 +56,16 @@ class FrameBoundedSocket {
 
  private:
   static constexpr uint64_t kUnbounded = std::numeric_limits<uint64_t>::max();
+  static constexpr size_t kMaxHeader = 14;
 
   // How many bytes the next read may take: the rest of the frame begun, or
-  // of the next one once its header is all there; 0 while it is not (wait
-  // for more); kUnbounded when the peek failed or saw the end of the
-  // stream (the read then reports it).
+  // of the next one once its header is all there, or what has arrived of
+  // that header while it is not; 0 when nothing new has arrived (wait for
+  // more); kUnbounded when the peek failed or saw the end of the stream
+  // (the read then reports it).
   uint64_t ReadLimit();
+  // A read of `bytes` ended.
+  void Took(uint64_t bytes);
 
   template <class MutableBuffers>
   struct ReadOp {
@@ -69,7 +76,7 @@ class FrameBoundedSocket {
     template <class Self>
     void operator()(Self& op, boost::system::error_code ec = {}, std::size_t bytes = 0) {
       if (reading) {
-        self.frame_left_ -= std::min<uint64_t>(self.frame_left_, bytes);
+        self.Took(bytes);
         return op.complete(ec, bytes);
       }
       if (ec) return op.complete(ec, 0);  // the wait for more failed
@@ -84,6 +91,11 @@ class FrameBoundedSocket {
   Socket socket_;
   // Bytes of the frame begun that have not been read yet.
   uint64_t frame_left_ = 0;
+  // The next frame's header as far as it has arrived; header_read_ of its
+  // bytes have been read (by Beast), header_seen_ have been peeked.
+  uint8_t header_[kMaxHeader] = {};
+  uint8_t header_read_ = 0;
+  uint8_t header_seen_ = 0;
 };
 
 // Closing the WebSocket closes the socket beneath, as for a bare socket.

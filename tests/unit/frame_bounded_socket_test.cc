@@ -175,6 +175,33 @@ TEST_F(FrameBoundedSocketTest, AFrameArrivingInPiecesIsReadWhole) {
   EXPECT_EQ(beast::buffers_to_string(buffer.data()), payload);
 }
 
+TEST_F(FrameBoundedSocketTest, AHeaderBegunWaitsForTheRestWithoutSpinning) {
+  const std::string frame = ClientFrame(0x1, std::string(300, 'p'));  // a 2-byte length: 8 bytes of header
+  const std::string next = ClientFrame(0x1, "next");
+  beast::flat_buffer buffer;
+  bool done = false;
+  server_->async_read(buffer, [&](beast::error_code ec, size_t) {
+    EXPECT_FALSE(ec) << ec.message();
+    done = true;
+  });
+  // The header a byte at a time: while the rest has not come, the read
+  // waits. A wait with the begun header left unread in the socket would
+  // wake at once, again and again (a core spent per such connection).
+  for (size_t i = 0; i < 8; ++i) {
+    net::write(client_, net::buffer(frame.data() + i, 1));
+    ioc_.restart();
+    const size_t handlers = ioc_.run_for(std::chrono::milliseconds(50));
+    EXPECT_LE(handlers, 3u) << "after header byte " << i + 1;
+    EXPECT_FALSE(done);
+  }
+  // The payload and the next frame together: this frame alone is taken.
+  net::write(client_, net::buffer(frame.substr(8) + next));
+  RunUntil([&] { return done; });
+  EXPECT_EQ(beast::buffers_to_string(buffer.data()), std::string(300, 'p'));
+  EXPECT_EQ(Unread(), static_cast<int>(next.size()));
+  EXPECT_EQ(ReadMessage(), "next");
+}
+
 TEST_F(FrameBoundedSocketTest, AClientPingIsAnsweredBetweenMessages) {
   net::write(client_, net::buffer(ClientFrame(0x9, "are you there") + ClientFrame(0x1, "hello")));
   EXPECT_EQ(ReadMessage(), "hello");
