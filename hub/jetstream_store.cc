@@ -160,6 +160,8 @@ absl::Status JetStreamStore::StartTail(uint64_t from_seq) {
                                            [this](uint64_t seq, std::string data) { OnEntry(seq, std::move(data)); });
   if (!tail.ok()) return tail.status();
   tail_ = *std::move(tail);
+  absl::MutexLock lock(&mu_);
+  tailing_ = true;
   return absl::OkStatus();
 }
 
@@ -167,19 +169,64 @@ void JetStreamStore::OnEntry(uint64_t seq, std::string data) {
   {
     absl::MutexLock lock(&mu_);
     if (seq <= delivered_) return;  // delivered again after the consumer was made anew
+    if (!paused_ && !fetched_.empty() && fetched_bytes_ + data.size() > options_.max_fetched_bytes) {
+      // Blocking here would only move the backlog into the NATS client
+      // (the server goes on sending); dropping it costs reading it again.
+      paused_ = true;
+      log::Debug("stream ", options_.stream.name, ": ", fetched_bytes_, " bytes of entries wait for the committer; ",
+                 "pausing at entry ", seq);
+    }
+    if (paused_) return;
     delivered_ = seq;
-    fetched_.push_back(Fetched{seq, std::move(data), std::string()});
+    PushFetched(Fetched{seq, std::move(data), std::string()});
   }
   if (wake_) wake_();
+}
+
+void JetStreamStore::PushFetched(Fetched fetched) {
+  fetched_bytes_ += fetched.data.size();
+  fetched_.push_back(std::move(fetched));
+}
+
+size_t JetStreamStore::fetched_bytes() const {
+  absl::MutexLock lock(&mu_);
+  return fetched_bytes_;
 }
 
 bool JetStreamStore::AwaitFetched(uint64_t seq, absl::Duration timeout) {
   absl::MutexLock lock(&mu_);
   const uint64_t restarts = restarts_;
   auto done = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return delivered_ >= seq || restarts_ != restarts || stopping_;
+    // Paused with much fetched: the caller takes it first (the consumer
+    // resumes only after that).
+    const bool take_first = paused_ && fetched_bytes_ > options_.max_fetched_bytes / 2;
+    return delivered_ >= seq || restarts_ != restarts || stopping_ || take_first;
   };
   return mu_.AwaitWithTimeout(absl::Condition(&done), timeout) && delivered_ >= seq;
+}
+
+void JetStreamStore::PauseOrResumeTail() {
+  bool stop = false, resume = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!paused_) return;
+    resume = fetched_bytes_ <= options_.max_fetched_bytes / 2;
+    stop = tailing_;
+  }
+  if (stop || resume) {
+    tail_.reset();  // prompt: while paused, deliveries are dropped at once
+    absl::MutexLock lock(&mu_);
+    tailing_ = false;
+  }
+  if (!resume) return;
+  uint64_t from = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    paused_ = false;
+    from = delivered_ + 1;
+  }
+  // On failure the watcher tries again (no tail) every watch_interval.
+  if (auto status = StartTail(from); !status.ok()) log::Warn("following the stream again: ", status.message());
 }
 
 absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
@@ -193,14 +240,47 @@ absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
   }
   UpdateKeeps(*state);
   if (auto status = StartTail(std::max<uint64_t>(state->first_seq, 1)); !status.ok()) return status;
-  if (state->last_seq > 0 && !AwaitFetched(state->last_seq, kRecoverTimeout)) {
-    return absl::UnavailableError(absl::StrCat("could not read the ", state->last_seq - state->first_seq + 1,
-                                               " entries of stream ", options_.stream.name, " within ",
-                                               absl::FormatDuration(kRecoverTimeout)));
-  }
+  // Taken as it arrives, max_fetched_bytes at a time at most.
   RecoveredState recovered;
   recovered.epoch = taken_epoch_;
-  for (SharedCommit& commit : TakeShared()) {
+  const absl::Time deadline = absl::Now() + kRecoverTimeout;
+  while (taken_ < state->last_seq) {
+    bool fetched = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !fetched_.empty(); };
+      fetched = mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+    }
+    if (!fetched) {
+      return absl::UnavailableError(absl::StrCat("could not read the ", state->last_seq - state->first_seq + 1,
+                                                 " entries of stream ", options_.stream.name, " within ",
+                                                 absl::FormatDuration(kRecoverTimeout), " (read up to ", taken_, ")"));
+    }
+    AddRecovered(TakeShared(), recovered);
+    PauseOrResumeTail();
+  }
+  for (const auto& [name, project] : recovered.projects) {
+    // The stream dropped entries at its limits that no snapshot covers.
+    const uint64_t have = project.snapshot ? project.snapshot->seq() : 0;
+    auto next = std::find_if(project.events.begin(), project.events.end(),
+                             [have](const v1::Event& event) { return event.seq() > have; });
+    if (next != project.events.end() && next->seq() != have + 1) {
+      log::Warn("project ", name, ": stream ", options_.stream.name, " no longer holds its events ", have + 1,
+                " to ", next->seq() - 1, " (its limits); its state starts at seq ", next->seq());
+    }
+  }
+  log::Info("stream ", options_.stream.name, " (epoch ", recovered.epoch, "): ", recovered.projects.size(),
+            " projects from entries ", state->first_seq, " to ", state->last_seq);
+  auto cores = jetstream::Broadcast::Start(connection_.get(), absl::StrCat("nanokit.", options_.stream.name, ".cores"),
+                                          [this](std::string message) { OnCores(message); });
+  if (!cores.ok()) return cores.status();
+  cores_ = *std::move(cores);
+  watcher_ = std::thread([this] { RunWatcher(); });
+  return recovered;
+}
+
+void JetStreamStore::AddRecovered(std::vector<SharedCommit> commits, RecoveredState& recovered) {
+  for (SharedCommit& commit : commits) {
     if (!commit.new_epoch.empty()) {  // started over while we read it
       recovered = RecoveredState{};
       recovered.epoch = commit.new_epoch;
@@ -231,24 +311,6 @@ absl::StatusOr<RecoveredState> JetStreamStore::Recover() {
       seq = std::max(seq, source.accepted_source_seq);
     }
   }
-  for (const auto& [name, project] : recovered.projects) {
-    // The stream dropped entries at its limits that no snapshot covers.
-    const uint64_t have = project.snapshot ? project.snapshot->seq() : 0;
-    auto next = std::find_if(project.events.begin(), project.events.end(),
-                             [have](const v1::Event& event) { return event.seq() > have; });
-    if (next != project.events.end() && next->seq() != have + 1) {
-      log::Warn("project ", name, ": stream ", options_.stream.name, " no longer holds its events ", have + 1,
-                " to ", next->seq() - 1, " (its limits); its state starts at seq ", next->seq());
-    }
-  }
-  log::Info("stream ", options_.stream.name, " (epoch ", recovered.epoch, "): ", recovered.projects.size(),
-            " projects from entries ", state->first_seq, " to ", state->last_seq);
-  auto cores = jetstream::Broadcast::Start(connection_.get(), absl::StrCat("nanokit.", options_.stream.name, ".cores"),
-                                          [this](std::string message) { OnCores(message); });
-  if (!cores.ok()) return cores.status();
-  cores_ = *std::move(cores);
-  watcher_ = std::thread([this] { RunWatcher(); });
-  return recovered;
 }
 
 std::vector<SharedCommit> JetStreamStore::TakeShared() {
@@ -256,6 +318,7 @@ std::vector<SharedCommit> JetStreamStore::TakeShared() {
   {
     absl::MutexLock lock(&mu_);
     fetched.swap(fetched_);
+    fetched_bytes_ = 0;
   }
   std::vector<SharedCommit> commits;
   for (Fetched& item : fetched) {
@@ -380,7 +443,7 @@ absl::Status JetStreamStore::AppendOrdered(std::string data) {
   position_ = appended->seq;
   if (delivered_ < appended->seq) {
     delivered_ = appended->seq;
-    fetched_.push_back(Fetched{appended->seq, std::move(data), std::string()});
+    PushFetched(Fetched{appended->seq, std::move(data), std::string()});
   }
   return absl::OkStatus();
 }
@@ -494,11 +557,20 @@ std::vector<std::string> JetStreamStore::SnapshotsWanted() {
 }
 
 void JetStreamStore::RunWatcher() {
+  absl::Time next_check = absl::Now() + options_.watch_interval;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.watch_interval)) return;
+      // Woken early for the consumer's pause: to stop it, then to resume.
+      auto due = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || (paused_ && (tailing_ || fetched_bytes_ <= options_.max_fetched_bytes / 2));
+      };
+      mu_.AwaitWithDeadline(absl::Condition(&due), next_check);
+      if (stopping_) return;
     }
+    PauseOrResumeTail();
+    if (absl::Now() < next_check) continue;
+    next_check = absl::Now() + options_.watch_interval;
     ExpireRemoteCores();
     auto state = log_->State();
     if (absl::IsNotFound(state.status())) {
@@ -521,6 +593,7 @@ void JetStreamStore::RunWatcher() {
       uint64_t from = 0;
       {
         absl::MutexLock lock(&mu_);
+        if (paused_) continue;  // started again once drained
         from = delivered_ + 1;
       }
       if (auto status = StartTail(from); !status.ok()) log::Warn("following the stream: ", status.message());
@@ -558,8 +631,11 @@ void JetStreamStore::Restart(absl::Time created) {
     epoch_ = epoch;
     ++restarts_;
     delivered_ = 0;
+    paused_ = false;
+    tailing_ = false;
     fetched_.clear();
-    fetched_.push_back(Fetched{0, std::string(), epoch});
+    fetched_bytes_ = 0;
+    PushFetched(Fetched{0, std::string(), epoch});
   }
   if (auto status = StartTail(1); !status.ok()) log::Warn("following the new stream: ", status.message());
   if (wake_) wake_();

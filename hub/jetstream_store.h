@@ -64,6 +64,12 @@ struct JetStreamStoreOptions {
   uint64_t history_events = 100000;
   // How often the stream's identity is checked (deleted, made again).
   absl::Duration watch_interval = absl::Seconds(1);
+  // Entries delivered and not yet taken by the hub's committer, at most
+  // about this many bytes (one entry more at most): past it the consumer
+  // is stopped, and started again from the first entry not taken once the
+  // committer has taken half of them. So a hub that falls behind, or reads
+  // a long stream at start, holds a bounded amount.
+  size_t max_fetched_bytes = 64 << 20;
 };
 
 // The stream's epoch: its creation time, in 16 hex digits.
@@ -81,6 +87,8 @@ class JetStreamStore final : public Store {
   void SetWake(std::function<void()> wake) override { wake_ = std::move(wake); }
   std::vector<SharedCommit> TakeShared() override;
   size_t max_commit_bytes() const override { return max_entry_bytes_; }
+  // Bytes of entries delivered that the committer has not taken yet.
+  size_t fetched_bytes() const;
   // Over plain NATS on nanokit.<stream>.cores: "writer\nproject\n...".
   void ShareCores(const std::vector<std::string>& projects) override;
   void SetOnRemoteCores(std::function<void(const absl::flat_hash_set<std::string>&)> on_change) override {
@@ -100,9 +108,17 @@ class JetStreamStore final : public Store {
                  std::unique_ptr<jetstream::StreamLog> log);
   absl::Status StartTail(uint64_t from_seq);
   void OnEntry(uint64_t seq, std::string data);
-  // Waits until the consumer has delivered seq (or a reset came); false on
-  // timeout.
+  // Waits until the consumer has delivered seq (or a reset came, or the
+  // consumer is paused: what was fetched must be taken first); false when
+  // seq has not been delivered.
   bool AwaitFetched(uint64_t seq, absl::Duration timeout);
+  void PushFetched(Fetched fetched) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // While paused: stops the consumer, and once the committer has taken
+  // half of what was fetched, follows the stream again from the first
+  // entry not delivered. On the thread that owns tail_.
+  void PauseOrResumeTail();
+  // Adds what one TakeShared gave to the state Recover returns.
+  void AddRecovered(std::vector<SharedCommit> commits, RecoveredState& recovered);
   // Appends with retries through elections; FAILED_PRECONDITION as is.
   absl::StatusOr<jetstream::Appended> AppendRetrying(const std::string& data, std::optional<uint64_t> expected);
   // Appends right after the last entry this hub knows of; ABORTED when
@@ -150,6 +166,12 @@ class JetStreamStore final : public Store {
   // acknowledged into a history that is gone.
   uint64_t restarts_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Fetched> fetched_ ABSL_GUARDED_BY(mu_);
+  size_t fetched_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set when fetched_ was full: entries delivered meanwhile are dropped
+  // (not marked delivered) until the consumer is started again after them.
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  // Whether tail_ is running (the watcher stops it once paused).
+  bool tailing_ ABSL_GUARDED_BY(mu_) = false;
   // The highest seq the consumer delivered in the current history.
   uint64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
