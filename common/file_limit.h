@@ -4,11 +4,16 @@
 // a thousand dashboards while the hard limit allows far more.
 
 #include <cstdint>
+#include <string>
 
 namespace nanokit {
 
 // Raises this process's soft open-file limit to its hard limit (children
 // started afterwards inherit it); returns the limit now in force.
 uint64_t RaiseOpenFileLimit();
+
+// "the open-file limit is N (raise ...)": what to tell an operator when
+// descriptors run out or the limit is low.
+std::string OpenFileLimitAdvice();
 
 }  // namespace nanokit

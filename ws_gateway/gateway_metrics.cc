@@ -21,6 +21,8 @@ void GatewayMetrics::Register(metrics::Registry& registry, std::function<bool()>
                         &delivery_lag_seconds);
   registry.AddCounter("nanokit_gateway_auth_failures_total", "WebSocket upgrades and auth messages refused, by reason.",
                       "reason", &auth_failures);
+  registry.AddCounter("nanokit_gateway_accept_failures_total",
+                      "Connections the gateway failed to accept (out of descriptors, most often).", &accept_failures);
 }
 
 }  // namespace nanokit::gateway

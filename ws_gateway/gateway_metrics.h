@@ -33,6 +33,8 @@ struct GatewayMetrics {
       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
   // By auth::FailureReason: upgrades and "auth" messages refused.
   metrics::LabeledCounter auth_failures;
+  // TCP accepts that failed (out of descriptors, most often).
+  metrics::Counter accept_failures;
 
   // hub_connected is read when scraped.
   void Register(metrics::Registry& registry, std::function<bool()> hub_connected) const;

@@ -3,10 +3,14 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <algorithm>
+#include <cerrno>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "common/file_limit.h"
 #include "common/log.h"
 #include "ws_gateway/gateway.h"
 #include "ws_gateway/http_session.h"
@@ -16,8 +20,21 @@ namespace nanokit::gateway {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+
+constexpr absl::Duration kFirstPause = absl::Milliseconds(5);
+constexpr absl::Duration kLongestPause = absl::Seconds(1);
+
+// Failures that the next accept would repeat until something is released.
+bool OutOfResources(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors || ec.value() == ENFILE || ec == net::error::no_buffer_space ||
+         ec == net::error::no_memory;
+}
+
+}  // namespace
+
 Listener::Listener(net::io_context& ioc, Gateway* gateway)
-    : gateway_(gateway), acceptor_(ioc) {}
+    : gateway_(gateway), acceptor_(ioc), pause_(ioc) {}
 
 absl::Status Listener::Bind(const tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -40,6 +57,7 @@ void Listener::Stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
+    self->pause_.cancel();
   });
 }
 
@@ -55,28 +73,53 @@ void Listener::DoAccept() {
 
 void Listener::OnAccept(boost::system::error_code ec, Socket socket, size_t shard) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
-  if (ec) {
-    // Out of descriptors and the like: keep accepting, the next may work.
-    log::Warn("accept failed: ", ec.message());
-  } else {
-    // Small frames leave at once instead of waiting for the previous one's
-    // acknowledgement (Nagle), which on loopback is a 40 ms delayed ACK.
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
-    // A dead peer (a laptop closed, a network gone) leaves what we send it
-    // unacknowledged: TCP ends the connection after the idle timeout, with
-    // no timer or ping of ours on each connection (heartbeats keep data
-    // flowing to every dashboard).
-    using UserTimeout = net::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
-    socket.set_option(UserTimeout(static_cast<int>(absl::ToInt64Milliseconds(gateway_->options().idle_timeout))),
-                      ignored);
-    if (auto tls = gateway_->TlsContext()) {
-      std::make_shared<HttpSession<TlsStream>>(std::move(socket), gateway_, shard, std::move(tls))->Run();
-    } else {
-      std::make_shared<HttpSession<TcpStream>>(std::move(socket), gateway_, shard)->Run();
-    }
+  if (ec) return AcceptAgainAfter(ec);
+  if (failed_in_a_row_ > 0) {
+    log::Info("accepting connections again, after ", failed_in_a_row_, " failed accepts");
+    failed_in_a_row_ = 0;
+    pause_length_ = absl::ZeroDuration();
   }
+  Serve(std::move(socket), shard);
   DoAccept();
+}
+
+void Listener::Serve(Socket socket, size_t shard) {
+  // Small frames leave at once instead of waiting for the previous one's
+  // acknowledgement (Nagle), which on loopback is a 40 ms delayed ACK.
+  boost::system::error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  // A dead peer (a laptop closed, a network gone) leaves what we send it
+  // unacknowledged: TCP ends the connection after the idle timeout, with
+  // no timer or ping of ours on each connection (heartbeats keep data
+  // flowing to every dashboard).
+  using UserTimeout = net::detail::socket_option::integer<IPPROTO_TCP, TCP_USER_TIMEOUT>;
+  socket.set_option(UserTimeout(static_cast<int>(absl::ToInt64Milliseconds(gateway_->options().idle_timeout))),
+                    ignored);
+  if (auto tls = gateway_->TlsContext()) {
+    std::make_shared<HttpSession<TlsStream>>(std::move(socket), gateway_, shard, std::move(tls))->Run();
+  } else {
+    std::make_shared<HttpSession<TcpStream>>(std::move(socket), gateway_, shard)->Run();
+  }
+}
+
+void Listener::AcceptAgainAfter(const boost::system::error_code& ec) {
+  gateway_->metrics().accept_failures.Add();
+  if (!OutOfResources(ec)) {
+    // One connection's trouble (it was reset before we took it, say).
+    log::Warn("accept failed: ", ec.message());
+    return DoAccept();
+  }
+  if (failed_in_a_row_++ == 0) {
+    const std::string advice = ec == net::error::no_descriptors ? absl::StrCat(" (", OpenFileLimitAdvice(), ")") : "";
+    log::Warn("accept failed: ", ec.message(), advice, "; waiting connections stay queued, accepting again in ",
+              absl::FormatDuration(kFirstPause), ", backing off up to ", absl::FormatDuration(kLongestPause));
+  }
+  pause_length_ = pause_length_ == absl::ZeroDuration() ? kFirstPause : std::min(2 * pause_length_, kLongestPause);
+  pause_.expires_after(absl::ToChronoNanoseconds(pause_length_));
+  pause_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+    if (wait_ec || !self->acceptor_.is_open()) return;
+    self->DoAccept();
+  });
 }
 
 }  // namespace nanokit::gateway

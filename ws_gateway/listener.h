@@ -1,12 +1,19 @@
 #pragma once
-// Accepts TCP connections and hands each to an HttpSession.
+// Accepts TCP connections and hands each to an HttpSession. When the
+// process is out of descriptors (or the kernel out of memory for sockets),
+// the connections waiting stay in the listen backlog and accepting pauses,
+// 5 ms at first and twice as long each time up to a second, as Go's
+// net/http does: retrying at once would fail at once, forever, a core
+// spent and a log line written each time.
 
 #include <memory>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "ws_gateway/stream.h"
 
 namespace nanokit::gateway {
@@ -26,9 +33,17 @@ class Listener : public std::enable_shared_from_this<Listener> {
  private:
   void DoAccept();
   void OnAccept(boost::system::error_code ec, Socket socket, size_t shard);
+  // Sets the socket's options and starts its HttpSession.
+  void Serve(Socket socket, size_t shard);
+  // After a failed accept: DoAccept at once, or after a pause when the
+  // failure is for want of resources.
+  void AcceptAgainAfter(const boost::system::error_code& ec);
 
   Gateway* const gateway_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer pause_;
+  absl::Duration pause_length_ = absl::ZeroDuration();  // zero: not pausing
+  uint64_t failed_in_a_row_ = 0;
 };
 
 }  // namespace nanokit::gateway

@@ -151,8 +151,7 @@ int main(int argc, char** argv) {
   // A descriptor per dashboard: up to the hard limit, not the shell's soft one.
   const uint64_t open_files = RaiseOpenFileLimit();
   if (open_files < 10000) {
-    log::Warn("the open-file limit is ", open_files, ": at most about that many dashboards (raise ulimit -Hn or "
-              "LimitNOFILE= for more)");
+    log::Warn(OpenFileLimitAdvice());
   }
   gateway::Gateway gateway(options);
   auto endpoint = gateway.Start();
