@@ -71,6 +71,10 @@ struct GatewayOptions {
   OutboundLimits outbound;
   // A connection whose write has not completed within this is closed (1013).
   absl::Duration write_timeout = absl::Seconds(30);
+  // A closing handshake (ours or the dashboard's) not finished within this
+  // (no close frame back, or the TCP connection left open after it): the
+  // connection is dropped.
+  absl::Duration close_timeout = absl::Seconds(10);
   // What every decision by time reads (write timeouts, heartbeats, the
   // fanouts' pacing): the real clock but in tests. Must outlive the gateway.
   const Clock* clock = &Clock::Real();

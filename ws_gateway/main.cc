@@ -91,6 +91,8 @@ int main(int argc, char** argv) {
   flags.Uint64("max-log-bytes", &options.outbound.max_log_bytes,
                "Log bytes waiting per connection; past it the oldest lines are dropped and counted.");
   flags.Duration("write-timeout", &options.write_timeout, "Close a connection whose write takes longer than this.");
+  flags.Duration("close-timeout", &options.close_timeout,
+                 "Drop a connection whose closing handshake (ours or the dashboard's) takes longer than this.");
   flags.String("static-dir", &static_dir,
                "The dashboard's files, served at /. Default: ../share/nanokit/dashboard next to this executable.");
   std::string metrics_listen;

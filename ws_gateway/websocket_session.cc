@@ -59,7 +59,9 @@ WebSocketSession<Stream>::~WebSocketSession() = default;
 template <class Stream>
 void WebSocketSession<Stream>::Run(http::request<http::string_body> request, auth::Identity identity) {
   websocket::stream_base::timeout timeouts;
-  timeouts.handshake_timeout = std::chrono::seconds(10);  // also bounds the closing handshake
+  // Bounds the opening handshake, and a close we start when Beast can
+  // write it at once; the ticker bounds every closing handshake (OnTick).
+  timeouts.handshake_timeout = std::chrono::seconds(10);
   // No idle timer of Beast's (a pending wait on every connection): the
   // shard's ticker keeps time, TCP finds dead peers.
   timeouts.idle_timeout = websocket::stream_base::none();
@@ -175,7 +177,7 @@ void WebSocketSession<Stream>::OnRead(beast::error_code ec, std::size_t) {
     if (ec == websocket::error::message_too_big) {
       log::Warn("conn=", id_, " sent a frame over ", gateway_->options().max_message_bytes, " bytes; closed (1009)");
       close_code_ = websocket::close_code::too_big;
-    } else if (ec != websocket::error::closed && ec != net::error::operation_aborted) {
+    } else if (!closing_ && ec != websocket::error::closed && ec != net::error::operation_aborted) {
       log::Info("conn=", id_, " read ended: ", ec.message());
     }
     OnClosed();
@@ -389,6 +391,7 @@ template <class Stream>
 void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::string reason) {
   if (closing_ || closed_) return;
   closing_ = true;
+  closing_since_ = gateway_->options().clock->Now();
   close_code_ = static_cast<uint16_t>(code);
   // What waits behind the write in flight is dropped: after a close frame
   // nothing may follow. One close may run beside one write.
@@ -400,7 +403,13 @@ void WebSocketSession<Stream>::StartClose(websocket::close_code code, std::strin
 
 template <class Stream>
 void WebSocketSession<Stream>::OnTick(TickRound& round) {
-  if (closing_ || closed_) return;
+  if (closed_) return;
+  if (!closing_ && !ws_.is_open()) {  // a closing handshake Beast began
+    closing_ = true;
+    closing_since_ = round.now();
+    queue_.Clear();
+  }
+  if (closing_) return DropIfCloseOverdue(round.now());
   // A batch's gather list is kept while writes come; not by a connection
   // that has gone quiet.
   if (!writing_) buffers_ = {};
@@ -411,6 +420,15 @@ void WebSocketSession<Stream>::OnTick(TickRound& round) {
     return;
   }
   SendHeartbeat(round);
+}
+
+template <class Stream>
+void WebSocketSession<Stream>::DropIfCloseOverdue(absl::Time now) {
+  if (now - closing_since_ <= gateway_->options().close_timeout) return;
+  log::Info("conn=", id_, " did not finish closing within ", absl::FormatDuration(gateway_->options().close_timeout),
+            "; dropping it");
+  beast::error_code ignored;
+  LowestSocket().close(ignored);
 }
 
 template <class Stream>

@@ -125,6 +125,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   // A write of in_flight_ completed: messages, bytes and delivery lag.
   void CountWritten(size_t bytes);
   void StartClose(boost::beast::websocket::close_code code, std::string reason);
+  // At a tick while closing: past close_timeout, closes the socket (the
+  // pending operations then end, and OnClosed runs).
+  void DropIfCloseOverdue(absl::Time now);
   // Connections with the same subscriptions in one round share the frame.
   void SendHeartbeat(TickRound& round);
   OutboundFramePtr HeartbeatFrame(absl::Time now) const;
@@ -163,6 +166,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession<St
   uint16_t close_code_ = 0;
   bool closing_ = false;
   bool closed_ = false;
+  // When the closing handshake began (or was first seen by the ticker:
+  // Beast begins one itself after the dashboard's close frame or an
+  // oversized frame). Beast bounds no closing handshake begun inside a read
+  // (after its close frame it waits for the dashboard to close TCP, for
+  // ever), so the ticker drops the connection past close_timeout.
+  absl::Time closing_since_ = absl::InfiniteFuture();
   bool watching_projects_ = false;
   absl::flat_hash_map<std::string, std::shared_ptr<ProjectFanout>> subscriptions_;
   // What the connection's token may see now, and how it learns of changes.
