@@ -427,6 +427,7 @@ void WebSocketSession<Stream>::DropIfCloseOverdue(absl::Time now) {
   if (now - closing_since_ <= gateway_->options().close_timeout) return;
   log::Info("conn=", id_, " did not finish closing within ", absl::FormatDuration(gateway_->options().close_timeout),
             "; dropping it");
+  closing_since_ = absl::InfiniteFuture();  // once: OnClosed follows
   beast::error_code ignored;
   LowestSocket().close(ignored);
 }
