@@ -24,6 +24,7 @@ namespace {
 
 constexpr absl::Duration kFirstPause = absl::Milliseconds(5);
 constexpr absl::Duration kLongestPause = absl::Seconds(1);
+constexpr absl::Duration kWarningInterval = absl::Minutes(1);
 
 // Failures that the next accept would repeat until something is released.
 bool OutOfResources(const boost::system::error_code& ec) {
@@ -74,10 +75,10 @@ void Listener::DoAccept() {
 void Listener::OnAccept(boost::system::error_code ec, Socket socket, size_t shard) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) return AcceptAgainAfter(ec);
-  if (failed_in_a_row_ > 0) {
-    log::Info("accepting connections again, after ", failed_in_a_row_, " failed accepts");
-    failed_in_a_row_ = 0;
-    pause_length_ = absl::ZeroDuration();
+  pause_length_ = absl::ZeroDuration();
+  if (warned_) {
+    log::Info("accepting connections again");
+    warned_ = false;
   }
   Serve(std::move(socket), shard);
   DoAccept();
@@ -104,16 +105,25 @@ void Listener::Serve(Socket socket, size_t shard) {
 
 void Listener::AcceptAgainAfter(const boost::system::error_code& ec) {
   gateway_->metrics().accept_failures.Add();
-  if (!OutOfResources(ec)) {
-    // One connection's trouble (it was reset before we took it, say).
-    log::Warn("accept failed: ", ec.message());
-    return DoAccept();
-  }
-  if (failed_in_a_row_++ == 0) {
+  const bool out_of_resources = OutOfResources(ec);
+  ++failed_since_warning_;
+  const absl::Time now = gateway_->options().clock->Now();
+  if (now - last_warning_ >= kWarningInterval) {
     const std::string advice = ec == net::error::no_descriptors ? absl::StrCat(" (", OpenFileLimitAdvice(), ")") : "";
-    log::Warn("accept failed: ", ec.message(), advice, "; waiting connections stay queued, accepting again in ",
-              absl::FormatDuration(kFirstPause), ", backing off up to ", absl::FormatDuration(kLongestPause));
+    const std::string count =
+        failed_since_warning_ > 1 ? absl::StrCat("; ", failed_since_warning_, " failed since the last warning") : "";
+    const std::string what_now =
+        out_of_resources ? absl::StrCat("; waiting connections stay queued; accepting again in ",
+                                        absl::FormatDuration(kFirstPause), ", backing off up to ",
+                                        absl::FormatDuration(kLongestPause))
+                         : "";
+    log::Warn("accept failed: ", ec.message(), advice, count, what_now);
+    last_warning_ = now;
+    failed_since_warning_ = 0;
+    warned_ = true;
   }
+  // One connection's trouble (it was reset before we took it, say).
+  if (!out_of_resources) return DoAccept();
   pause_length_ = pause_length_ == absl::ZeroDuration() ? kFirstPause : std::min(2 * pause_length_, kLongestPause);
   pause_.expires_after(absl::ToChronoNanoseconds(pause_length_));
   pause_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {

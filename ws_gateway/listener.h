@@ -4,7 +4,8 @@
 // the connections waiting stay in the listen backlog and accepting pauses,
 // 5 ms at first and twice as long each time up to a second, as Go's
 // net/http does: retrying at once would fail at once, forever, a core
-// spent and a log line written each time.
+// spent and a log line written each time. It says so at most once a minute
+// (near the limit, accepts fail and succeed by turns).
 
 #include <memory>
 
@@ -43,7 +44,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer pause_;
   absl::Duration pause_length_ = absl::ZeroDuration();  // zero: not pausing
-  uint64_t failed_in_a_row_ = 0;
+  uint64_t failed_since_warning_ = 0;
+  absl::Time last_warning_ = absl::InfinitePast();
+  bool warned_ = false;  // a warning not yet followed by "accepting again"
 };
 
 }  // namespace nanokit::gateway
