@@ -10,7 +10,6 @@ Run with Debian's /usr/bin/python3 (python3-prometheus-client).
 """
 
 import argparse
-import base64
 import os
 import socket
 import sys
@@ -19,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 from interop_test import Checks  # noqa: E402
-from operations_test import scrape, start, value, wait_for  # noqa: E402
+from operations_test import scrape, start_servers, value, wait_for  # noqa: E402
 
 
 def connect(port, token):
@@ -58,19 +57,8 @@ def main():
     work = tempfile.mkdtemp(prefix="nanokit-closing-")
     processes, sockets = [], []
     try:
-        token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
-        token_file = os.path.join(work, "token")
-        with open(token_file, "w") as f:
-            f.write(token + "\n")
-        os.chmod(token_file, 0o600)
-        hub, hub_port, _ = start(args.hub, ["--listen", "127.0.0.1:0", "--in-memory", "--token-file", token_file,
-                                            "--metrics-listen", "127.0.0.1:0"], work, "nanokit-hub")
-        processes.append(hub)
-        gateway, port, metrics = start(
-            args.gateway, ["--listen", "127.0.0.1:0", "--hub", f"127.0.0.1:{hub_port}", "--token-file", token_file,
-                           "--metrics-listen", "127.0.0.1:0", "--heartbeat-interval", "250ms", "--close-timeout",
-                           "1s"], work, "nanokit-gateway")
-        processes.append(gateway)
+        token, processes, port, metrics = start_servers(
+            args, work, gateway_flags=["--heartbeat-interval", "250ms", "--close-timeout", "1s"])
 
         staying = connect(port, token)
         closer = connect(port, token)

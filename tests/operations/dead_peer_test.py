@@ -11,10 +11,8 @@ Run with Debian's /usr/bin/python3 (python3-prometheus-client).
 """
 
 import argparse
-import base64
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 from interop_test import Checks  # noqa: E402
-from operations_test import scrape, start, value, wait_for  # noqa: E402
+from operations_test import scrape, start_servers, value, wait_for  # noqa: E402
 
 # A dashboard, as little as one can be: the upgrade with its token, one
 # masked subscribe frame, then it reads (and acknowledges) whatever comes.
@@ -75,20 +73,10 @@ def main():
         ip("link", "set", peer_link, "up", netns=netns)
         ip("link", "set", "lo", "up", netns=netns)
 
-        token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
-        token_file = os.path.join(work, "token")
-        with open(token_file, "w") as f:
-            f.write(token + "\n")
-        os.chmod(token_file, 0o600)
-        hub, hub_port, _ = start(args.hub, ["--listen", "127.0.0.1:0", "--in-memory", "--token-file", token_file,
-                                            "--metrics-listen", "127.0.0.1:0"], work, "nanokit-hub")
-        processes.append(hub)
         # Listening on every address: the far host reaches it over the veth.
-        gateway, gateway_port, metrics = start(
-            args.gateway, ["--listen", "0.0.0.0:0", "--hub", f"127.0.0.1:{hub_port}", "--token-file", token_file,
-                           "--metrics-listen", "127.0.0.1:0", "--heartbeat-interval", "250ms",
-                           "--idle-timeout", "2s"], work, "nanokit-gateway")
-        processes.append(gateway)
+        token, servers, gateway_port, metrics = start_servers(
+            args, work, gateway_flags=["--heartbeat-interval", "250ms", "--idle-timeout", "2s"], listen="0.0.0.0:0")
+        processes += servers
 
         far = subprocess.Popen(["ip", "netns", "exec", netns, sys.executable, "-c", CLIENT, f"{net}.1",
                                 str(gateway_port), token], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

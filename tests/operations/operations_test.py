@@ -42,6 +42,35 @@ def start(binary, args, cwd, name):
     return proc, int(listening.rsplit(":", 1)[1]), int(metrics.rsplit(":", 1)[1])
 
 
+def write_token(work):
+    """A fresh admin token in work/token, private as the servers want it: (token, its file)."""
+    token = secrets.token_urlsafe(32)
+    token_file = os.path.join(work, "token")
+    with open(token_file, "w") as f:
+        f.write(token + "\n")
+    os.chmod(token_file, 0o600)
+    return token, token_file
+
+
+def start_servers(args, work, gateway_flags=(), listen="127.0.0.1:0", wrapper=()):
+    """A fresh token, an in-memory hub and a gateway watching it, both serving
+    metrics and logging into work. wrapper: a command the gateway runs under
+    (prlimit ..., say). Returns (token, [hub, gateway], the gateway's port,
+    its metrics port)."""
+    token, token_file = write_token(work)
+    hub, hub_port, _ = start(args.hub, ["--listen", "127.0.0.1:0", "--in-memory", "--token-file", token_file,
+                                        "--metrics-listen", "127.0.0.1:0"], work, "nanokit-hub")
+    command = [*wrapper, args.gateway, "--listen", listen, "--hub", f"127.0.0.1:{hub_port}", "--token-file",
+               token_file, "--metrics-listen", "127.0.0.1:0", *gateway_flags]
+    try:
+        gateway, port, metrics = start(command[0], command[1:], work, "nanokit-gateway")
+    except Exception:
+        hub.kill()
+        hub.wait()
+        raise
+    return token, [hub, gateway], port, metrics
+
+
 def scrape(port):
     """{(sample name, ((label, value), ...)): value}, parsed by prometheus_client."""
     from prometheus_client.parser import text_string_to_metric_families
@@ -124,11 +153,7 @@ async def run(args, checks):
     from nanokit.bridge.v1 import events_pb2, ingest_pb2, ingest_pb2_grpc, websocket_pb2
 
     work = tempfile.mkdtemp(prefix="nanokit-operations-")
-    token = secrets.token_urlsafe(32)
-    token_file = os.path.join(work, "token")
-    with open(token_file, "w") as f:
-        f.write(token + "\n")
-    os.chmod(token_file, 0o600)
+    token, token_file = write_token(work)
     hub_args = ["--token-file", token_file, "--data-dir", os.path.join(work, "hub"), "--metrics-listen",
                 "127.0.0.1:0", "--log-format", "json"]
     hub, hub_port, hub_metrics = start(args.hub, ["--listen", "127.0.0.1:0", *hub_args], work, "nanokit-hub")

@@ -11,7 +11,6 @@ Run with Debian's /usr/bin/python3 (python3-prometheus-client).
 """
 
 import argparse
-import base64
 import os
 import socket
 import sys
@@ -21,7 +20,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
 from interop_test import Checks  # noqa: E402
-from operations_test import http_status, scrape, start, value, wait_for  # noqa: E402
+from operations_test import http_status, scrape, start_servers, value, wait_for  # noqa: E402
 
 OPEN_FILES = 64
 
@@ -41,19 +40,9 @@ def main():
     work = tempfile.mkdtemp(prefix="nanokit-descriptors-")
     processes, clients = [], []
     try:
-        token = base64.urlsafe_b64encode(os.urandom(32)).rstrip(b"=").decode()
-        token_file = os.path.join(work, "token")
-        with open(token_file, "w") as f:
-            f.write(token + "\n")
-        os.chmod(token_file, 0o600)
-        hub, hub_port, _ = start(args.hub, ["--listen", "127.0.0.1:0", "--in-memory", "--token-file", token_file,
-                                            "--metrics-listen", "127.0.0.1:0"], work, "nanokit-hub")
-        processes.append(hub)
-        gateway, gateway_port, metrics = start(
-            "prlimit", [f"--nofile={OPEN_FILES}:{OPEN_FILES}", args.gateway, "--listen", "127.0.0.1:0", "--hub",
-                        f"127.0.0.1:{hub_port}", "--token-file", token_file, "--metrics-listen", "127.0.0.1:0"],
-            work, "nanokit-gateway")
-        processes.append(gateway)
+        _, processes, gateway_port, metrics = start_servers(
+            args, work, wrapper=["prlimit", f"--nofile={OPEN_FILES}:{OPEN_FILES}"])
+        gateway = processes[1]
         base = f"http://127.0.0.1:{gateway_port}"
         checks.check("ready", wait_for(lambda: http_status(base + "/readyz")[0] == 200), http_status(base + "/readyz"))
 
