@@ -3,7 +3,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#include <algorithm>
 #include <cerrno>
 
 #include <boost/asio/dispatch.hpp>
@@ -35,7 +34,7 @@ bool OutOfResources(const boost::system::error_code& ec) {
 }  // namespace
 
 Listener::Listener(net::io_context& ioc, Gateway* gateway)
-    : gateway_(gateway), acceptor_(ioc), pause_(ioc) {}
+    : gateway_(gateway), acceptor_(ioc), pause_timer_(ioc), pause_backoff_(kFirstPause, kLongestPause) {}
 
 absl::Status Listener::Bind(const tcp::endpoint& endpoint) {
   boost::system::error_code ec;
@@ -58,7 +57,7 @@ void Listener::Stop() {
   net::post(acceptor_.get_executor(), [self = shared_from_this()] {
     boost::system::error_code ec;
     self->acceptor_.close(ec);
-    self->pause_.cancel();
+    self->pause_timer_.cancel();
   });
 }
 
@@ -75,7 +74,7 @@ void Listener::DoAccept() {
 void Listener::OnAccept(boost::system::error_code ec, Socket socket, size_t shard) {
   if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) return AcceptAgainAfter(ec);
-  pause_length_ = absl::ZeroDuration();
+  pause_backoff_.Reset();
   if (warned_) {
     log::Info("accepting connections again");
     warned_ = false;
@@ -113,7 +112,7 @@ void Listener::AcceptAgainAfter(const boost::system::error_code& ec) {
     const std::string count =
         failed_since_warning_ > 1 ? absl::StrCat("; ", failed_since_warning_, " failed since the last warning") : "";
     const std::string what_now =
-        out_of_resources ? absl::StrCat("; waiting connections stay queued; accepting again in ",
+        out_of_resources ? absl::StrCat("; waiting connections stay queued; accepting again within ",
                                         absl::FormatDuration(kFirstPause), ", backing off up to ",
                                         absl::FormatDuration(kLongestPause))
                          : "";
@@ -124,9 +123,8 @@ void Listener::AcceptAgainAfter(const boost::system::error_code& ec) {
   }
   // One connection's trouble (it was reset before we took it, say).
   if (!out_of_resources) return DoAccept();
-  pause_length_ = pause_length_ == absl::ZeroDuration() ? kFirstPause : std::min(2 * pause_length_, kLongestPause);
-  pause_.expires_after(absl::ToChronoNanoseconds(pause_length_));
-  pause_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+  pause_timer_.expires_after(absl::ToChronoNanoseconds(pause_backoff_.Next()));
+  pause_timer_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
     if (wait_ec || !self->acceptor_.is_open()) return;
     self->DoAccept();
   });

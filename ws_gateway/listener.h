@@ -2,8 +2,8 @@
 // Accepts TCP connections and hands each to an HttpSession. When the
 // process is out of descriptors (or the kernel out of memory for sockets),
 // the connections waiting stay in the listen backlog and accepting pauses,
-// 5 ms at first and twice as long each time up to a second, as Go's
-// net/http does: retrying at once would fail at once, forever, a core
+// up to 5 ms at first and twice as long each time up to a second (the
+// reconnects' protocol::Backoff), as Go's net/http does: retrying at once would fail at once, forever, a core
 // spent and a log line written each time. It says so at most once a minute
 // (near the limit, accepts fail and succeed by turns).
 
@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "protocol/backoff.h"
 #include "ws_gateway/stream.h"
 
 namespace nanokit::gateway {
@@ -42,8 +43,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   Gateway* const gateway_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer pause_;
-  absl::Duration pause_length_ = absl::ZeroDuration();  // zero: not pausing
+  boost::asio::steady_timer pause_timer_;
+  protocol::Backoff pause_backoff_;  // reset by an accept that works
   uint64_t failed_since_warning_ = 0;
   absl::Time last_warning_ = absl::InfinitePast();
   bool warned_ = false;  // a warning not yet followed by "accepting again"
